@@ -1,0 +1,164 @@
+//! The root component: app-wide state, start-up, the header, and which page shows.
+
+use cds_domain::{HomeScreen, Lang};
+use cds_ipc::{
+    LoadHome, LoadHomeRequest, RefreshHome, RefreshHomeRequest, SetLanguage, SetLanguageRequest,
+    UiError,
+};
+use leptos::{prelude::*, task::spawn_local};
+
+use crate::{
+    home::HomePage,
+    i18n::{self, Key},
+    ipc,
+    tile_page::TilePage,
+};
+
+/// Which page is on screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page {
+    Home,
+    /// The page a tile opens, by tile id.
+    Tile(String),
+}
+
+/// State shared by every component (copied, not cloned: signals are handles).
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub home: RwSignal<Option<HomeScreen>>,
+    pub error: RwSignal<Option<UiError>>,
+    pub page: RwSignal<Page>,
+}
+
+impl AppState {
+    pub fn lang(self) -> Lang {
+        self.home
+            .with(|home| home.as_ref().map_or(Lang::default(), |home| home.language))
+    }
+
+    pub fn t(self, key: Key) -> &'static str {
+        i18n::text(self.lang(), key)
+    }
+
+    /// Loads the home screen from the device, then asks the API for news.
+    pub fn start(self) {
+        self.error.set(None);
+        spawn_local(async move {
+            match ipc::call::<LoadHome>(&LoadHomeRequest {}).await {
+                Ok(home) => self.home.set(Some(home)),
+                Err(err) => return self.error.set(Some(err)),
+            }
+            self.refresh().await;
+        });
+    }
+
+    /// Asks the API for a newer catalogue; the outcome shows in the status line.
+    pub async fn refresh(self) {
+        match ipc::call::<RefreshHome>(&RefreshHomeRequest {}).await {
+            Ok(home) => self.home.set(Some(home)),
+            Err(err) => self.error.set(Some(err)),
+        }
+    }
+
+    /// Switches the language at once and remembers the choice on the device.
+    pub fn set_language(self, language: Lang) {
+        self.home.update(|home| {
+            if let Some(home) = home {
+                home.language = language;
+            }
+        });
+        spawn_local(async move {
+            if let Err(err) = ipc::call::<SetLanguage>(&SetLanguageRequest { language }).await {
+                self.error.set(Some(err));
+            }
+        });
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let state = AppState {
+        home: RwSignal::new(None),
+        error: RwSignal::new(None),
+        page: RwSignal::new(Page::Home),
+    };
+    provide_context(state);
+    state.start();
+
+    // Screen readers pronounce the page in the chosen language.
+    Effect::new(move |_| {
+        let code = state.lang().code();
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", code);
+        }
+        document().set_title(state.t(Key::AppName));
+    });
+
+    view! {
+        <Header />
+        <main id="main" class="content">
+            <ErrorPanel />
+            {move || match state.page.get() {
+                Page::Home => view! { <HomePage /> }.into_any(),
+                Page::Tile(id) => view! { <TilePage id /> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let tagline = move || {
+        state.home.with(|home| {
+            home.as_ref().map(|home| {
+                let province = home.catalogue.province.name.get(home.language);
+                i18n::fill(home.language, Key::AppTagline, &[("province", province)])
+            })
+        })
+    };
+    let other = move || match state.lang() {
+        Lang::Vi => Lang::En,
+        Lang::En => Lang::Vi,
+    };
+    view! {
+        <header class="topbar">
+            <div class="brand">
+                <span class="brand-name">{move || state.t(Key::AppName)}</span>
+                <span class="brand-tagline">{tagline}</span>
+            </div>
+            <button
+                id="lang-toggle"
+                class="lang-toggle"
+                lang=move || other().code()
+                aria-label=move || state.t(Key::LangSwitchLabel)
+                on:click=move |_| state.set_language(other())
+            >
+                {move || state.t(Key::LangSwitch)}
+            </button>
+        </header>
+    }
+}
+
+/// A failed command, translated, with its technical detail folded away.
+#[component]
+fn ErrorPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        state.error.get().map(|err| {
+            view! {
+                <div class="error-panel" role="alert" data-error-code=format!("{:?}", err.code)>
+                    <h2>{state.t(Key::ErrorHeading)}</h2>
+                    <p>{state.t(i18n::error_key(err.code))}</p>
+                    <details>
+                        <summary>{state.t(Key::ErrorDetail)}</summary>
+                        <code>{err.message.clone()}</code>
+                    </details>
+                    <button class="button" on:click=move |_| state.start()>
+                        {state.t(Key::ActionRetry)}
+                    </button>
+                </div>
+            }
+        })
+    }
+}

@@ -1,0 +1,108 @@
+//! The home screen: the connection status line and the blocks of service tiles.
+
+use cds_domain::{Block, CatalogueSource, Connectivity, HomeScreen, Lang};
+use leptos::{prelude::*, task::spawn_local};
+
+use crate::{
+    app::{AppState, Page},
+    i18n::{self, Key},
+    icons,
+};
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        state.home.get().map(|home| {
+            let lang = home.language;
+            let blocks = home
+                .catalogue
+                .blocks
+                .iter()
+                .map(|block| block_view(state, lang, block))
+                .collect_view();
+            view! {
+                <h1 class="visually-hidden">{state.t(Key::AppName)}</h1>
+                <StatusLine home=home.clone() />
+                <h2 class="visually-hidden">{state.t(Key::HomeServicesHeading)}</h2>
+                <div class="blocks">{blocks}</div>
+            }
+        })
+    }
+}
+
+/// Says whether the list is fresh, being checked, or shown offline from storage.
+#[component]
+fn StatusLine(home: HomeScreen) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let lang = home.language;
+    let saved_at = match home.source {
+        CatalogueSource::Cache { fetched_at_ms } => Some(i18n::fill(
+            lang,
+            Key::StatusSavedAt,
+            &[("time", &i18n::format_time(lang, fetched_at_ms))],
+        )),
+        CatalogueSource::Bundled => None,
+    };
+    let (kind, message) = match (home.connectivity, home.source) {
+        (Connectivity::Online, _) => return ().into_any(),
+        (Connectivity::Checking, _) => ("checking", Key::StatusChecking),
+        (Connectivity::Offline, CatalogueSource::Bundled) => ("offline", Key::StatusOfflineBundled),
+        (Connectivity::Offline, _) => ("offline", Key::StatusOffline),
+        (Connectivity::ServerProblem, _) => ("server-problem", Key::StatusServerProblem),
+    };
+    let retry = (kind != "checking").then(|| {
+        view! {
+            <button
+                class="button button--small"
+                on:click=move |_| spawn_local(state.refresh())
+            >
+                {i18n::text(lang, Key::ActionRetry)}
+            </button>
+        }
+    });
+    view! {
+        <div id="connection-status" class=format!("status status--{kind}") role="status" data-status=kind>
+            <p>
+                {i18n::text(lang, message)}
+                {saved_at.map(|text| view! { " " <span class="status-time">{text}</span> })}
+            </p>
+            {retry}
+        </div>
+    }
+    .into_any()
+}
+
+fn block_view(state: AppState, lang: Lang, block: &Block) -> impl IntoView + use<> {
+    let heading_id = format!("block-{}", block.id);
+    let labelled_by = heading_id.clone();
+    let tiles = block
+        .tiles
+        .iter()
+        .map(|tile| {
+            let id = tile.id.clone();
+            view! {
+                <li>
+                    <button
+                        class="tile"
+                        data-tile=tile.id.clone()
+                        on:click=move |_| state.page.set(Page::Tile(id.clone()))
+                    >
+                        <img class="tile-icon" src=icons::src(&tile.icon) alt="" width="32" height="32" />
+                        <span class="tile-title">{tile.title.get(lang).to_owned()}</span>
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section
+            class=format!("block block--{}", block.kind.slug())
+            data-block=block.kind.slug()
+            aria-labelledby=labelled_by
+        >
+            <h3 id=heading_id class="block-title">{block.title.get(lang).to_owned()}</h3>
+            <ul class="tiles">{tiles}</ul>
+        </section>
+    }
+}

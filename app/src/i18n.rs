@@ -1,0 +1,37 @@
+//! Translations: the `Key` table generated from `locales/*.json` at build time,
+//! placeholder filling, and translations of error codes.
+
+use cds_domain::Lang;
+use cds_ipc::ErrorCode;
+
+include!(concat!(env!("OUT_DIR"), "/i18n_table.rs"));
+
+/// The text of `key` with each `{name}` replaced by its value.
+pub fn fill(lang: Lang, key: Key, values: &[(&str, &str)]) -> String {
+    let mut out = text(lang, key).to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// What the user reads for an error code.
+pub fn error_key(code: ErrorCode) -> Key {
+    match code {
+        ErrorCode::StorageUnavailable => Key::ErrorStorageUnavailable,
+        ErrorCode::InvalidInput => Key::ErrorInvalidInput,
+        ErrorCode::Protocol => Key::ErrorProtocol,
+        ErrorCode::Internal => Key::ErrorInternal,
+    }
+}
+
+/// A date and time in the user's language, e.g. "21/11/2026, 14:05:00".
+pub fn format_time(lang: Lang, unix_ms: i64) -> String {
+    let locale = match lang {
+        Lang::Vi => "vi-VN",
+        Lang::En => "en-GB",
+    };
+    #[allow(clippy::cast_precision_loss)]
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix_ms as f64));
+    String::from(date.to_locale_string(locale, &wasm_bindgen::JsValue::UNDEFINED))
+}

@@ -1,0 +1,102 @@
+//! The catalogue on the device: the cached copy from the API, else the bundled default.
+
+use cds_domain::{Catalogue, CatalogueSource, Connectivity, catalogue::MAX_BYTES};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::{
+    Error,
+    db::Store,
+    http::{ApiClient, FetchError, Fetched},
+};
+
+/// The default shipped with the app, shown until the API has been reached once.
+pub const BUNDLED: &[u8] = include_bytes!("../../../assets/catalogue/hue.json");
+
+/// The catalogue to show: the cached one if it is still valid, else the bundled one.
+pub fn current(conn: &Connection) -> rusqlite::Result<(Catalogue, CatalogueSource)> {
+    let cached: Option<(Vec<u8>, i64)> = conn
+        .query_row(
+            "SELECT body, fetched_at_ms FROM catalogue_cache WHERE id = 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    if let Some((body, fetched_at_ms)) = cached {
+        match Catalogue::parse(&body) {
+            Ok(catalogue) => return Ok((catalogue, CatalogueSource::Cache { fetched_at_ms })),
+            Err(err) => {
+                log::warn!("cached catalogue no longer valid, using the bundled one: {err}")
+            }
+        }
+    }
+    Ok((bundled(), CatalogueSource::Bundled))
+}
+
+/// The bundled catalogue. Its validity is checked by this crate's tests.
+pub fn bundled() -> Catalogue {
+    match Catalogue::parse(BUNDLED) {
+        Ok(catalogue) => catalogue,
+        // Unreachable in a tested build; an empty screen would be worse than a panic
+        // in tests, so tests assert that this never happens.
+        Err(err) => panic!("bundled catalogue is invalid: {err}"),
+    }
+}
+
+fn cached_etag(conn: &Connection) -> rusqlite::Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT etag FROM catalogue_cache WHERE id = 1", [], |row| {
+            row.get::<_, Option<String>>(0)
+        })
+        .optional()?
+        .flatten())
+}
+
+fn store(conn: &Connection, body: &[u8], etag: Option<&str>, now_ms: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO catalogue_cache (id, body, etag, fetched_at_ms) VALUES (1, ?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET body = excluded.body, etag = excluded.etag,
+             fetched_at_ms = excluded.fetched_at_ms",
+        params![body, etag, now_ms],
+    )?;
+    Ok(())
+}
+
+fn touch(conn: &Connection, now_ms: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE catalogue_cache SET fetched_at_ms = ?1 WHERE id = 1",
+        [now_ms],
+    )?;
+    Ok(())
+}
+
+/// Fetches the catalogue if it changed and stores it if it is valid. A refused
+/// catalogue is logged with its reason and the stored one stays.
+pub async fn refresh(store_: &Store, api: &ApiClient, now_ms: i64) -> Result<Connectivity, Error> {
+    let etag = store_.call(|conn| cached_etag(conn)).await?;
+    match api.catalogue(etag.as_deref(), MAX_BYTES).await {
+        Ok(Fetched::NotModified) => {
+            store_.call(move |conn| touch(conn, now_ms)).await?;
+            Ok(Connectivity::Online)
+        }
+        Ok(Fetched::Body { bytes, etag }) => match Catalogue::parse(&bytes) {
+            Ok(_) => {
+                store_
+                    .call(move |conn| store(conn, &bytes, etag.as_deref(), now_ms))
+                    .await?;
+                Ok(Connectivity::Online)
+            }
+            Err(err) => {
+                log::warn!("catalogue from the API refused, keeping the stored one: {err}");
+                Ok(Connectivity::ServerProblem)
+            }
+        },
+        Err(FetchError::Unreachable(reason)) => {
+            log::info!("provincial API unreachable: {reason}");
+            Ok(Connectivity::Offline)
+        }
+        Err(FetchError::BadAnswer(reason)) => {
+            log::warn!("catalogue from the API refused, keeping the stored one: {reason}");
+            Ok(Connectivity::ServerProblem)
+        }
+    }
+}

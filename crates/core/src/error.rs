@@ -1,0 +1,42 @@
+//! The engine's public errors: few variants, each one something a caller acts on.
+
+use std::path::PathBuf;
+
+/// An error the shell turns into a `UiError` code.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database on the device cannot be used. The file is left as it is.
+    #[error("storage unavailable ({problem:?}) at {}: {detail}", path.display())]
+    Storage {
+        problem: StorageProblem,
+        path: PathBuf,
+        detail: String,
+    },
+    /// A request was refused; the message names the field.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// A bug or an unexpected condition; the message is for the log.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Why the database cannot be used, so that the UI can say it in plain words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageProblem {
+    /// The file is not a database or is damaged.
+    Corrupt,
+    /// Another process holds it.
+    Locked,
+    /// The disk is full.
+    DiskFull,
+    /// Written by a newer version of the app.
+    TooNew,
+    /// The folder or file cannot be opened (permissions, missing disk).
+    CannotOpen,
+}
+
+impl From<crate::config::ConfigError> for Error {
+    fn from(err: crate::config::ConfigError) -> Error {
+        Error::InvalidInput(err.0)
+    }
+}

@@ -1,0 +1,261 @@
+//! The engine against a real gateway on 127.0.0.1, hostile servers, and damaged
+//! database files.
+
+use std::{net::SocketAddr, path::Path, time::Duration};
+
+use axum::{Router, http::StatusCode, response::IntoResponse, routing::get};
+use cds_core::{Config, Core, Error, StorageProblem};
+use cds_domain::{CatalogueSource, Connectivity, Lang};
+
+fn config(data: &Path, api: &str) -> Config {
+    let mut config = Config::from_env(data.to_owned(), |name| {
+        (name == "CDS_API_URL").then(|| api.to_owned())
+    })
+    .unwrap();
+    config.request_timeout = Duration::from_millis(700);
+    config
+}
+
+/// Serves `router` on a free loopback port until the test's runtime ends.
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}/")
+}
+
+/// Starts the real reference gateway in this process on a free port.
+async fn gateway(data: &Path) -> String {
+    let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+    let data = data.to_owned();
+    tokio::spawn(async move {
+        cds_gateway::serve(
+            "127.0.0.1:0".parse().unwrap(),
+            &data,
+            move |addr| {
+                let _ = tx.send(addr);
+            },
+            std::future::pending(),
+        )
+        .await
+    });
+    format!("http://{}/", rx.await.unwrap())
+}
+
+/// A port nothing listens on.
+fn closed_port() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}/")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_start_offline_shows_the_bundled_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(dir.path(), &closed_port()))
+        .await
+        .unwrap();
+    let home = core.load_home().await.unwrap();
+    assert_eq!(home.source, CatalogueSource::Bundled);
+    assert_eq!(home.connectivity, Connectivity::Checking);
+    assert_eq!(home.language, Lang::Vi);
+    assert_eq!(home.catalogue.blocks.len(), 5);
+
+    let home = core.refresh_home().await.unwrap();
+    assert_eq!(home.connectivity, Connectivity::Offline);
+    assert_eq!(home.source, CatalogueSource::Bundled);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caches_the_gateway_catalogue_and_shows_it_when_the_gateway_is_gone() {
+    let gateway_dir = tempfile::tempdir().unwrap();
+    let app_dir = tempfile::tempdir().unwrap();
+    let url = gateway(gateway_dir.path()).await;
+
+    let core = Core::open(config(app_dir.path(), &url)).await.unwrap();
+    let home = core.refresh_home().await.unwrap();
+    assert_eq!(home.connectivity, Connectivity::Online);
+    let CatalogueSource::Cache { fetched_at_ms } = home.source else {
+        panic!("expected the cached catalogue, got {:?}", home.source);
+    };
+    assert!(fetched_at_ms > 1_700_000_000_000);
+    // A second refresh is answered 304 and keeps the cache.
+    let again = core.refresh_home().await.unwrap();
+    assert_eq!(again.connectivity, Connectivity::Online);
+    assert_eq!(again.catalogue, home.catalogue);
+    drop(core);
+
+    // Restarted against an API that is gone: the cached catalogue, offline.
+    let core = Core::open(config(app_dir.path(), &closed_port()))
+        .await
+        .unwrap();
+    let offline = core.refresh_home().await.unwrap();
+    assert_eq!(offline.connectivity, Connectivity::Offline);
+    assert!(matches!(offline.source, CatalogueSource::Cache { .. }));
+    assert_eq!(offline.catalogue, home.catalogue);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_answers_are_refused_and_the_cache_stays() {
+    let gateway_dir = tempfile::tempdir().unwrap();
+    let app_dir = tempfile::tempdir().unwrap();
+    let good = gateway(gateway_dir.path()).await;
+    let core = Core::open(config(app_dir.path(), &good)).await.unwrap();
+    let cached = core.refresh_home().await.unwrap();
+    assert_eq!(cached.connectivity, Connectivity::Online);
+    drop(core);
+
+    let bundled = String::from_utf8(cds_core::catalogue::BUNDLED.to_vec()).unwrap();
+    let partly_invalid = bundled.replacen("https://", "http://", 1).replacen(
+        "\"icon\": \"megaphone\"",
+        "\"icon\": \"../x\"",
+        1,
+    );
+    let hostile = Router::new()
+        .route(
+            "/portal/api/v1/catalogue",
+            get(|| async { ([("content-type", "text/html")], "<html>Wi-Fi login</html>") }),
+        )
+        .route(
+            "/huge/api/v1/catalogue",
+            get(|| async { "[".repeat(cds_domain::catalogue::MAX_BYTES + 10) }),
+        )
+        .route(
+            "/invalid/api/v1/catalogue",
+            get(move || async move { partly_invalid }),
+        )
+        .route(
+            "/broken/api/v1/catalogue",
+            get(|| async { StatusCode::INTERNAL_SERVER_ERROR.into_response() }),
+        )
+        .route(
+            "/slow/api/v1/catalogue",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                "{}"
+            }),
+        );
+    let base = serve(hostile).await;
+    for (path, expected) in [
+        ("portal", Connectivity::ServerProblem),
+        ("huge", Connectivity::ServerProblem),
+        ("invalid", Connectivity::ServerProblem),
+        ("broken", Connectivity::ServerProblem),
+        ("slow", Connectivity::Offline),
+    ] {
+        let core = Core::open(config(app_dir.path(), &format!("{base}{path}/")))
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let home = core.refresh_home().await.unwrap();
+        assert_eq!(home.connectivity, expected, "{path}");
+        assert!(
+            matches!(home.source, CatalogueSource::Cache { .. }),
+            "{path}"
+        );
+        assert_eq!(home.catalogue, cached.catalogue, "{path}");
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{path} took too long"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remembers_the_language_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(dir.path(), &closed_port()))
+        .await
+        .unwrap();
+    assert_eq!(core.set_language(Lang::En).await.unwrap(), Lang::En);
+    drop(core);
+    let core = Core::open(config(dir.path(), &closed_port()))
+        .await
+        .unwrap();
+    assert_eq!(core.load_home().await.unwrap().language, Lang::En);
+}
+
+async fn open_error(dir: &Path) -> Error {
+    match Core::open(config(dir, &closed_port())).await {
+        Ok(_) => panic!("opened a database that should be refused"),
+        Err(err) => err,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_database_is_reported_and_kept_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(cds_core::db::DB_FILE);
+    let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(&file, &garbage).unwrap();
+    let err = open_error(dir.path()).await;
+    assert!(
+        matches!(
+            err,
+            Error::Storage {
+                problem: StorageProblem::Corrupt,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), garbage);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_from_a_newer_app_is_reported_and_kept_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(cds_core::db::DB_FILE);
+    drop(
+        Core::open(config(dir.path(), &closed_port()))
+            .await
+            .unwrap(),
+    );
+    {
+        let conn = rusqlite::Connection::open(&file).unwrap();
+        conn.pragma_update(None, "user_version", 1000).unwrap();
+        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    let before = std::fs::read(&file).unwrap();
+    let err = open_error(dir.path()).await;
+    assert!(
+        matches!(
+            err,
+            Error::Storage {
+                problem: StorageProblem::TooNew,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_locked_by_another_process_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(
+        Core::open(config(dir.path(), &closed_port()))
+            .await
+            .unwrap(),
+    );
+    let file = dir.path().join(cds_core::db::DB_FILE);
+    let holder = rusqlite::Connection::open(&file).unwrap();
+    holder
+        .pragma_update(None, "locking_mode", "EXCLUSIVE")
+        .unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let err = open_error(dir.path()).await;
+    assert!(
+        matches!(
+            err,
+            Error::Storage {
+                problem: StorageProblem::Locked,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    holder.execute_batch("COMMIT").unwrap();
+}

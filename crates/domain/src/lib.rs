@@ -1,0 +1,12 @@
+//! Pure types and rules of Công Dân Số: no IO, no clock, no randomness; builds for wasm32.
+//!
+//! Everything here can be used by the UI (wasm32), the engine (`cds-core`) and the
+//! reference gateway alike, so that a rule is written once.
+
+pub mod catalogue;
+pub mod home;
+pub mod lang;
+
+pub use catalogue::{Block, BlockKind, Catalogue, CatalogueError, Feature, Tile, TileAction};
+pub use home::{CatalogueSource, Connectivity, HomeScreen};
+pub use lang::{Lang, LocalizedText};

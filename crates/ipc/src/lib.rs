@@ -1,0 +1,132 @@
+//! The IPC contract shared by the UI (`cds-app`) and the shell (`cds-shell`): command
+//! names, one request and one response type per command, and [`UiError`].
+//!
+//! Every command takes exactly one argument named `request` (see [`REQUEST_ARG`]):
+//! one struct avoids Tauri's camelCase renaming of argument names, and adding a
+//! field never changes a command's signature.
+//!
+//! Architecture Invariant: this crate holds types only; no IO, no Tauri. It builds
+//! for wasm32, so the UI never redeclares a DTO.
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+pub use cds_domain::{HomeScreen, Lang};
+
+/// The name of the single argument every command takes.
+pub const REQUEST_ARG: &str = "request";
+
+/// A command the UI can call: its name and its request and response types.
+pub trait Command {
+    const NAME: &'static str;
+    type Request: Serialize + DeserializeOwned;
+    type Response: Serialize + DeserializeOwned;
+}
+
+/// Every command the shell registers. The shell's build script generates an
+/// `allow-*` permission for each, and its capability grants exactly these.
+pub const COMMANDS: &[&str] = &[LoadHome::NAME, RefreshHome::NAME, SetLanguage::NAME];
+
+/// The home screen as stored on the device, at once, without touching the network.
+pub struct LoadHome;
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LoadHomeRequest {}
+impl Command for LoadHome {
+    const NAME: &'static str = "load_home";
+    type Request = LoadHomeRequest;
+    type Response = HomeScreen;
+}
+
+/// Asks the province's API for a newer catalogue (bounded by a timeout) and returns
+/// the home screen with the outcome. Never fails for network reasons.
+pub struct RefreshHome;
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RefreshHomeRequest {}
+impl Command for RefreshHome {
+    const NAME: &'static str = "refresh_home";
+    type Request = RefreshHomeRequest;
+    type Response = HomeScreen;
+}
+
+/// Remembers the user's language.
+pub struct SetLanguage;
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetLanguageRequest {
+    pub language: Lang,
+}
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetLanguageResponse {
+    pub language: Lang,
+}
+impl Command for SetLanguage {
+    const NAME: &'static str = "set_language";
+    type Request = SetLanguageRequest;
+    type Response = SetLanguageResponse;
+}
+
+/// An error as the UI receives it. The UI shows a translation of `code`; `message`
+/// is a detail for logs and bug reports, never matched on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// What went wrong, as something the user or the UI can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The database on the device cannot be used (corrupt, locked, disk full,
+    /// from a newer app version). The file is kept; the user is told.
+    StorageUnavailable,
+    /// The request was refused as invalid; the message says which field.
+    InvalidInput,
+    /// The UI and the shell disagree (a bug): a response did not match its type.
+    Protocol,
+    /// Anything else; a bug to report.
+    Internal,
+}
+
+impl UiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> UiError {
+        UiError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for UiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for UiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_cross_as_code_and_message() {
+        let err = UiError::new(ErrorCode::StorageUnavailable, "disk full");
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "storage_unavailable", "message": "disk full"})
+        );
+        let back: UiError = serde_json::from_value(json).unwrap();
+        assert_eq!(back, err);
+    }
+
+    #[test]
+    fn command_names_are_unique_snake_case() {
+        let mut names = COMMANDS.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), COMMANDS.len());
+        for name in COMMANDS {
+            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+        }
+    }
+}

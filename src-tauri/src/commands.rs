@@ -1,0 +1,42 @@
+//! The commands the UI calls. Each is request → `cds-core` → response; the
+//! contract (names and types) is `cds-ipc`.
+
+use cds_domain::HomeScreen;
+use cds_ipc::{
+    LoadHomeRequest, RefreshHomeRequest, SetLanguageRequest, SetLanguageResponse, UiError,
+};
+use tauri::State;
+
+use crate::{error::ui_error, state::Shell};
+
+#[tauri::command]
+pub async fn load_home(
+    shell: State<'_, Shell>,
+    request: LoadHomeRequest,
+) -> Result<HomeScreen, UiError> {
+    let LoadHomeRequest {} = request;
+    shell.core().await?.load_home().await.map_err(ui_error)
+}
+
+#[tauri::command]
+pub async fn refresh_home(
+    shell: State<'_, Shell>,
+    request: RefreshHomeRequest,
+) -> Result<HomeScreen, UiError> {
+    let RefreshHomeRequest {} = request;
+    shell.core().await?.refresh_home().await.map_err(ui_error)
+}
+
+#[tauri::command]
+pub async fn set_language(
+    shell: State<'_, Shell>,
+    request: SetLanguageRequest,
+) -> Result<SetLanguageResponse, UiError> {
+    let language = shell
+        .core()
+        .await?
+        .set_language(request.language)
+        .await
+        .map_err(ui_error)?;
+    Ok(SetLanguageResponse { language })
+}

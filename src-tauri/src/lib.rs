@@ -1,0 +1,31 @@
+//! The Tauri shell of Công Dân Số: windows, the engine's state, and the commands.
+//!
+//! Architecture Invariant: commands are a few lines each (request → `cds-core` →
+//! response) and are all registered in [`run`], in one `invoke_handler` call.
+
+mod commands;
+mod error;
+mod state;
+
+use tauri::Manager;
+
+/// Starts the app. Configuration comes from the environment (see `cds_core::Config`).
+pub fn run() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            let data_dir = app.path().app_data_dir()?;
+            app.manage(state::Shell::new(data_dir));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::load_home,
+            commands::refresh_home,
+            commands::set_language,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(err) = result {
+        log::error!("the app stopped: {err}");
+        std::process::exit(1);
+    }
+}

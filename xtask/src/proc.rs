@@ -1,0 +1,174 @@
+//! Running commands and owning background processes (stopped when dropped).
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use crate::Result;
+
+/// Runs `cmd` to completion with inherited output; fails on a non-zero exit.
+pub fn run(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}");
+    let status = cmd
+        .status()
+        .map_err(|err| format!("cannot start {shown}: {err}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+/// Runs `cmd` and returns its standard output, or `None` if it cannot run or fails.
+pub fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd.stderr(Stdio::null()).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Whether `program` can be started from PATH.
+pub fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// A background process, stopped with SIGTERM (then SIGKILL) when dropped.
+pub struct Background {
+    name: String,
+    child: Child,
+}
+
+impl Background {
+    pub fn spawn(name: &str, cmd: &mut Command) -> Result<Background> {
+        let child = cmd
+            .spawn()
+            .map_err(|err| format!("cannot start {name}: {err}"))?;
+        Ok(Background {
+            name: name.to_owned(),
+            child,
+        })
+    }
+
+    /// Reads the first line the process prints on its (piped) standard output.
+    pub fn first_line(&mut self) -> Result<String> {
+        let stdout = self
+            .child
+            .stdout
+            .take()
+            .ok_or_else(|| format!("{}: standard output not captured", self.name))?;
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        reader
+            .read_line(&mut line)
+            .map_err(|err| format!("{}: {err}", self.name))?;
+        // Keep draining so that the process never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while reader.read_line(&mut sink).is_ok_and(|n| n > 0) {
+                eprint!("{sink}");
+                sink.clear();
+            }
+        });
+        if line.is_empty() {
+            return Err(format!(
+                "{} exited before saying where it listens",
+                self.name
+            ));
+        }
+        Ok(line.trim().to_owned())
+    }
+
+    /// Whether the process has exited.
+    pub fn exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Waits until the process exits.
+    pub fn wait(&mut self) {
+        let _ = self.child.wait();
+    }
+
+    pub fn stop(&mut self) {
+        if self.exited() {
+            return;
+        }
+        terminate(self.child.id());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if self.exited() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Sends SIGTERM (tauri-driver must get SIGTERM, or WebKitWebDriver keeps its port).
+fn terminate(pid: u32) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Starts the reference gateway on a free loopback port; returns it and its URL.
+pub fn start_gateway(binary: &Path, data: &Path) -> Result<(Background, String)> {
+    let mut gateway = Background::spawn(
+        "cds-gateway",
+        Command::new(binary)
+            .args(["--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .stdout(Stdio::piped()),
+    )?;
+    let line = gateway.first_line()?;
+    let url = line
+        .strip_prefix("listening on ")
+        .ok_or_else(|| format!("cds-gateway said {line:?}"))?
+        .to_owned();
+    Ok((gateway, url))
+}
+
+/// A virtual X display, when there is no real one. `None` when DISPLAY is set.
+pub fn virtual_display(size: &str) -> Result<Option<(Background, String)>> {
+    if std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) {
+        return Ok(None);
+    }
+    for number in 90..110 {
+        if Path::new(&format!("/tmp/.X11-unix/X{number}")).exists()
+            || Path::new(&format!("/tmp/.X{number}-lock")).exists()
+        {
+            continue;
+        }
+        let display = format!(":{number}");
+        let mut xvfb = Background::spawn(
+            "Xvfb",
+            Command::new("Xvfb")
+                .args([&display, "-screen", "0", size, "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if Path::new(&format!("/tmp/.X11-unix/X{number}")).exists() {
+                return Ok(Some((xvfb, display)));
+            }
+            if xvfb.exited() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    Err("cannot start a virtual display (Xvfb)".into())
+}

@@ -1,0 +1,77 @@
+//! `cargo xtask run`: the demo gateway and the desktop app, on a virtual display
+//! with a screenshot when there is no real one.
+
+use std::{
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use crate::{Result, proc, root, setup, step, target_dir, ui};
+
+/// The app window's size on the virtual display (the window's own default size).
+const SCREEN: &str = "420x860x24";
+/// How long the app gets to show its home screen before the screenshot.
+const SETTLE: Duration = Duration::from_secs(8);
+
+pub fn run() -> Result {
+    setup::setup(setup::Needs::Run)?;
+    ui::build()?;
+    build_native()?;
+
+    let target = target_dir();
+    let data = target.join("cds-run");
+    step("starting the reference gateway (demo province: Huế)");
+    let (mut gateway, url) =
+        proc::start_gateway(&target.join("debug/cds-gateway"), &data.join("gateway"))?;
+    eprintln!(
+        "    gateway: {url} (database in {})",
+        data.join("gateway").display()
+    );
+
+    let display = proc::virtual_display(SCREEN)?;
+    step("starting the app");
+    let mut app_cmd = Command::new(target.join("debug/cong-dan-so"));
+    app_cmd
+        .env("CDS_API_URL", &url)
+        .env("CDS_DATA_DIR", data.join("app"));
+    if let Some((_, name)) = &display {
+        app_cmd.env("DISPLAY", name);
+    }
+    let mut app = proc::Background::spawn("cong-dan-so", &mut app_cmd)?;
+
+    if let Some((_, name)) = &display {
+        let started = Instant::now();
+        while started.elapsed() < SETTLE && !app.exited() {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        if app.exited() {
+            return Err("the app exited during start-up (see its log above)".into());
+        }
+        let shot = data.join("home.png");
+        proc::run(
+            Command::new("import")
+                .args(["-display", name, "-window", "root"])
+                .arg(&shot)
+                .stderr(Stdio::null()),
+        )?;
+        eprintln!("\nNo display: the app runs on the virtual display {name}.");
+        eprintln!("Screenshot of the home screen: {}", shot.display());
+    }
+    eprintln!("Press Ctrl-C to stop the app and the gateway.");
+    app.wait();
+    gateway.stop();
+    Ok(())
+}
+
+/// Builds the desktop app and the gateway (debug profile, UI embedded).
+pub fn build_native() -> Result {
+    step("building the app and the gateway");
+    proc::run(Command::new("cargo").current_dir(root()).args([
+        "build",
+        "--package",
+        "cds-shell",
+        "--package",
+        "cds-gateway",
+        "--bins",
+    ]))
+}

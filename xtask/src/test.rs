@@ -1,0 +1,62 @@
+//! `cargo xtask test`: formatting, lints, every workspace test, then the
+//! end-to-end tests of the real app on a (virtual) display.
+
+use std::process::Command;
+
+use crate::{Result, proc, root, run::build_native, setup, step, target_dir, ui};
+
+pub fn test() -> Result {
+    let started = std::time::Instant::now();
+    setup::setup(setup::Needs::Test)?;
+    ui::build()?;
+    let root = root();
+    let cargo = |args: &[&str]| {
+        let mut cmd = Command::new("cargo");
+        cmd.current_dir(&root).args(args);
+        cmd
+    };
+
+    step("cargo fmt --check");
+    proc::run(&mut cargo(&["fmt", "--all", "--", "--check"]))?;
+    step("cargo clippy (all targets, warnings denied)");
+    proc::run(&mut cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    step("cargo test (workspace)");
+    proc::run(&mut cargo(&["test", "--workspace", "--exclude", "cds-e2e"]))?;
+
+    build_native()?;
+    step("end-to-end tests (the real app through WebDriver, against the real gateway)");
+    let target = target_dir();
+    let display = proc::virtual_display("1400x1000x24")?;
+    let mut e2e = cargo(&[
+        "test",
+        "--package",
+        "cds-e2e",
+        "--",
+        "--test-threads=1",
+        "--nocapture",
+    ]);
+    e2e.env("CDS_E2E_APP", target.join("debug/cong-dan-so"))
+        .env("CDS_E2E_GATEWAY", target.join("debug/cds-gateway"))
+        .env("CDS_E2E_ARTIFACTS", target.join("e2e-artifacts"))
+        .env(
+            "CDS_E2E_AXE",
+            root.join("tests/node_modules/axe-core/axe.min.js"),
+        );
+    if let Some((_, name)) = &display {
+        e2e.env("DISPLAY", name);
+    }
+    proc::run(&mut e2e)?;
+    eprintln!(
+        "\nAll tests passed in {:.0?}; screenshots in {}",
+        started.elapsed(),
+        target.join("e2e-artifacts").display()
+    );
+    Ok(())
+}
