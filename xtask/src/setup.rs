@@ -107,14 +107,13 @@ pub fn locked_wasm_bindgen_version() -> Result<String> {
         .map_err(|err| format!("cannot read Cargo.lock: {err}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == "name = \"wasm-bindgen\"" {
-            if let Some(version) = lines
+        if line.trim() == "name = \"wasm-bindgen\""
+            && let Some(version) = lines
                 .next()
                 .and_then(|l| l.trim().strip_prefix("version = \""))
                 .and_then(|v| v.strip_suffix('"'))
-            {
-                return Ok(version.to_owned());
-            }
+        {
+            return Ok(version.to_owned());
         }
     }
     Err("Cargo.lock has no wasm-bindgen package".into())

@@ -47,7 +47,7 @@ pub fn test() -> Result {
         .env("CDS_E2E_ARTIFACTS", target.join("e2e-artifacts"))
         .env(
             "CDS_E2E_AXE",
-            root.join("tests/node_modules/axe-core/axe.min.js"),
+            setup::npm_tools_dir().join("axe-core/axe.min.js"),
         );
     if let Some((_, name)) = &display {
         e2e.env("DISPLAY", name);

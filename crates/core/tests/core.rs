@@ -1,6 +1,8 @@
 //! The engine against a real gateway on 127.0.0.1, hostile servers, and damaged
 //! database files.
 
+#![allow(clippy::unwrap_used)] // Test helpers: a failed unwrap is a failed test.
+
 use std::{net::SocketAddr, path::Path, time::Duration};
 
 use axum::{Router, http::StatusCode, response::IntoResponse, routing::get};

@@ -1,5 +1,7 @@
 //! The gateway over real HTTP on 127.0.0.1: the binary, health, catalogue with ETag.
 
+#![allow(clippy::unwrap_used)] // Test helpers: a failed unwrap is a failed test.
+
 use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
