@@ -20,6 +20,7 @@ pub fn error_key(code: ErrorCode) -> Key {
     match code {
         ErrorCode::StorageUnavailable => Key::ErrorStorageUnavailable,
         ErrorCode::InvalidInput => Key::ErrorInvalidInput,
+        ErrorCode::Configuration => Key::ErrorConfiguration,
         ErrorCode::Protocol => Key::ErrorProtocol,
         ErrorCode::Internal => Key::ErrorInternal,
     }

@@ -62,6 +62,58 @@ fn html_lang(session: &Session) -> String {
         .to_owned()
 }
 
+/// The accessibility check is only worth something if it can fail: a button
+/// without a name (a critical violation) must be reported.
+fn accessibility_check_can_fail(session: &Session, env: &Env) {
+    session.execute(
+        "const b = document.createElement('button'); b.id = 'unnamed';
+         document.querySelector('main').appendChild(b); return true;",
+        &[],
+    );
+    let problems = accessibility_problems(session, &env.axe);
+    assert!(
+        problems.iter().any(|p| p.id == "button-name"),
+        "axe-core missed a button without a name: {problems:#?}"
+    );
+    session.execute(
+        "document.getElementById('unnamed').remove(); return true;",
+        &[],
+    );
+}
+
+/// The capability grants the app's commands only; the CSP forbids inline scripts.
+fn only_the_apps_own_commands_and_scripts_run(session: &Session) {
+    let invoke = |command: &str| {
+        session.execute_async(
+            "const [cmd, done] = arguments;
+             window.__TAURI_INTERNALS__.invoke(cmd, { request: {} })
+               .then(() => done('allowed'), e => done('refused: ' + JSON.stringify(e)));",
+            &[serde_json::json!(command)],
+        )
+    };
+    assert_eq!(invoke("load_home"), "allowed");
+    for command in [
+        "plugin:app|version",
+        "plugin:window|set_title",
+        "not_a_command",
+    ] {
+        let outcome = invoke(command);
+        assert!(
+            outcome.as_str().is_some_and(|o| o.starts_with("refused")),
+            "{command}: {outcome}"
+        );
+    }
+    let inline_ran = session.execute_async(
+        "const done = arguments[0];
+         const s = document.createElement('script');
+         s.textContent = 'window.__inlineRan = true;';
+         document.head.appendChild(s);
+         setTimeout(() => done(window.__inlineRan === true), 200);",
+        &[],
+    );
+    assert_eq!(inline_ran, false, "an inline script ran despite the CSP");
+}
+
 #[test]
 fn home_screen_in_both_languages_and_offline_from_cache() {
     let env = Env::get();
@@ -90,6 +142,8 @@ fn home_screen_in_both_languages_and_offline_from_cache() {
         "the app keeps its database in CDS_DATA_DIR"
     );
     visit(&session, &env, "01-home-vi");
+    accessibility_check_can_fail(&session, &env);
+    only_the_apps_own_commands_and_scripts_run(&session);
 
     // 2. A tile of a feature not built yet says so plainly.
     session.wait_for("[data-tile='phan-anh']").click();
@@ -128,5 +182,42 @@ fn home_screen_in_both_languages_and_offline_from_cache() {
     assert_eq!(html_lang(&session), "en");
     visit(&session, &env, "05-home-offline-en");
     session.quit();
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// A gateway that accepts connections and never answers must not hold up the
+/// home screen: the bundled blocks show at once, then the offline notice.
+#[test]
+fn a_silent_gateway_never_blocks_start_up() {
+    let env = Env::get();
+    let work = std::env::temp_dir().join(format!("cds-e2e-silent-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", silent.local_addr().unwrap());
+    let driver = Driver::start(&[
+        ("CDS_API_URL", url.as_str()),
+        ("CDS_DATA_DIR", &work.to_string_lossy()),
+        ("CDS_HTTP_TIMEOUT_MS", "4000"),
+    ]);
+    let started = std::time::Instant::now();
+    let session = driver.launch(&env.app);
+    session.set_window_size(PHONE.0, PHONE.1);
+    assert_eq!(block_titles(&session), TITLES_VI);
+    let status = session.wait_for("#connection-status");
+    assert_eq!(status.attribute("data-status").as_deref(), Some("checking"));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "the home screen waited for the gateway"
+    );
+    visit(&session, &env, "06-home-checking-vi");
+    let offline = session.wait_for("#connection-status[data-status='offline']");
+    assert!(
+        offline.text().contains("danh sách dịch vụ mặc định"),
+        "{}",
+        offline.text()
+    );
+    visit(&session, &env, "07-home-offline-bundled-vi");
+    session.quit();
+    drop(silent);
     let _ = std::fs::remove_dir_all(&work);
 }

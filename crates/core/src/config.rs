@@ -1,4 +1,8 @@
 //! Where the app keeps its data and which provincial API it talks to.
+//!
+//! Each value comes from the environment if set, else from the settings stored
+//! on the device, else from a default. The data folder itself comes from the
+//! environment or the platform (the settings live inside it).
 
 use std::{path::PathBuf, time::Duration};
 
@@ -6,6 +10,32 @@ use url::Url;
 
 /// The demo gateway started by `cargo xtask run`.
 pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8787/";
+const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// A configuration value: its environment variable and its stored settings key.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    pub env: &'static str,
+    pub key: &'static str,
+}
+
+pub const DATA_DIR: &str = "CDS_DATA_DIR";
+pub const API_URL: Setting = Setting {
+    env: "CDS_API_URL",
+    key: "api_url",
+};
+pub const OPEN311_URL: Setting = Setting {
+    env: "CDS_OPEN311_URL",
+    key: "open311_url",
+};
+pub const OPEN311_API_KEY: Setting = Setting {
+    env: "CDS_OPEN311_API_KEY",
+    key: "open311_api_key",
+};
+pub const HTTP_TIMEOUT_MS: Setting = Setting {
+    env: "CDS_HTTP_TIMEOUT_MS",
+    key: "http_timeout_ms",
+};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -21,36 +51,57 @@ pub struct Config {
 }
 
 impl Config {
-    /// Builds the configuration from the platform's data folder and the
-    /// environment (`CDS_DATA_DIR`, `CDS_API_URL`, `CDS_OPEN311_URL`,
-    /// `CDS_OPEN311_API_KEY`), which overrides the defaults.
-    pub fn from_env(
-        default_data_dir: PathBuf,
-        env: impl Fn(&str) -> Option<String>,
+    /// The data folder: `CDS_DATA_DIR` if set, else the platform's app-data folder.
+    pub fn data_dir(default: PathBuf, env: impl Fn(&str) -> Option<String>) -> PathBuf {
+        env(DATA_DIR)
+            .filter(|value| !value.trim().is_empty())
+            .map_or(default, PathBuf::from)
+    }
+
+    /// Resolves every other value through `lookup` (environment, then stored
+    /// settings), falling back to the defaults.
+    pub fn resolve(
+        data_dir: PathBuf,
+        lookup: impl Fn(Setting) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        let var = |name: &str| env(name).filter(|value| !value.trim().is_empty());
-        let data_dir = var("CDS_DATA_DIR").map_or(default_data_dir, PathBuf::from);
+        let get = |setting: Setting| lookup(setting).filter(|value| !value.trim().is_empty());
         let api_url = parse_base(
-            "CDS_API_URL",
-            &var("CDS_API_URL").unwrap_or(DEFAULT_API_URL.into()),
+            API_URL,
+            &get(API_URL).unwrap_or_else(|| DEFAULT_API_URL.into()),
         )?;
-        let open311_url = match var("CDS_OPEN311_URL") {
-            Some(value) => parse_base("CDS_OPEN311_URL", &value)?,
+        let open311_url = match get(OPEN311_URL) {
+            Some(value) => parse_base(OPEN311_URL, &value)?,
             None => api_url
                 .join(&format!("{}/", cds_provincial_api::OPEN311_PREFIX))
-                .map_err(|err| ConfigError(format!("CDS_API_URL: {err}")))?,
+                .map_err(|err| ConfigError(format!("{}: {err}", API_URL.env)))?,
+        };
+        let request_timeout = match get(HTTP_TIMEOUT_MS) {
+            None => DEFAULT_HTTP_TIMEOUT,
+            Some(value) => value
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| (100..=120_000).contains(ms))
+                .map(Duration::from_millis)
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "{}: not a number of milliseconds from 100 to 120000: {value}",
+                        HTTP_TIMEOUT_MS.env
+                    ))
+                })?,
         };
         Ok(Config {
             data_dir,
             api_url,
             open311_url,
-            open311_api_key: var("CDS_OPEN311_API_KEY"),
-            request_timeout: Duration::from_secs(8),
+            open311_api_key: get(OPEN311_API_KEY),
+            request_timeout,
         })
     }
 }
 
-fn parse_base(name: &str, value: &str) -> Result<Url, ConfigError> {
+fn parse_base(setting: Setting, value: &str) -> Result<Url, ConfigError> {
+    let name = setting.env;
     let mut url =
         Url::parse(value.trim()).map_err(|err| ConfigError(format!("{name}: {err}: {value}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
@@ -65,6 +116,7 @@ fn parse_base(name: &str, value: &str) -> Result<Url, ConfigError> {
     Ok(url)
 }
 
+/// A configuration value that cannot be used; the message names it.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("configuration: {0}")]
 pub struct ConfigError(pub String);
@@ -73,18 +125,20 @@ pub struct ConfigError(pub String);
 mod tests {
     use super::*;
 
-    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| {
+    fn lookup(
+        pairs: &'static [(&'static str, &'static str)],
+    ) -> impl Fn(Setting) -> Option<String> {
+        move |setting| {
             pairs
                 .iter()
-                .find(|(key, _)| *key == name)
+                .find(|(key, _)| *key == setting.env)
                 .map(|(_, value)| (*value).to_owned())
         }
     }
 
     #[test]
     fn defaults_to_the_local_demo_gateway() {
-        let config = Config::from_env("/data".into(), env_of(&[])).unwrap();
+        let config = Config::resolve("/data".into(), lookup(&[])).unwrap();
         assert_eq!(config.data_dir, PathBuf::from("/data"));
         assert_eq!(config.api_url.as_str(), DEFAULT_API_URL);
         assert_eq!(
@@ -92,34 +146,51 @@ mod tests {
             "http://127.0.0.1:8787/open311/v2/"
         );
         assert_eq!(config.open311_api_key, None);
+        assert_eq!(config.request_timeout, DEFAULT_HTTP_TIMEOUT);
     }
 
     #[test]
-    fn environment_overrides() {
-        let config = Config::from_env(
+    fn values_are_normalised() {
+        let config = Config::resolve(
             "/data".into(),
-            env_of(&[
-                ("CDS_DATA_DIR", "/tmp/x"),
-                ("CDS_API_URL", "https://api.example.vn/hue"),
+            lookup(&[
+                ("CDS_API_URL", " https://api.example.vn/hue"),
                 ("CDS_OPEN311_URL", "https://311.example.vn/v2"),
                 ("CDS_OPEN311_API_KEY", "k"),
+                ("CDS_HTTP_TIMEOUT_MS", "1500"),
             ]),
         )
         .unwrap();
-        assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(config.api_url.as_str(), "https://api.example.vn/hue/");
         assert_eq!(config.open311_url.as_str(), "https://311.example.vn/v2/");
         assert_eq!(config.open311_api_key.as_deref(), Some("k"));
+        assert_eq!(config.request_timeout, Duration::from_millis(1500));
     }
 
     #[test]
-    fn refuses_addresses_that_are_not_http() {
-        for bad in ["ftp://x/", "not a url", "file:///etc/passwd"] {
-            let err = Config::from_env("/d".into(), move |name| {
-                (name == "CDS_API_URL").then(|| bad.to_owned())
+    fn data_dir_comes_from_the_environment_or_the_platform() {
+        let env = |name: &str| (name == DATA_DIR).then(|| "/tmp/x".to_owned());
+        assert_eq!(Config::data_dir("/p".into(), env), PathBuf::from("/tmp/x"));
+        assert_eq!(Config::data_dir("/p".into(), |_| None), PathBuf::from("/p"));
+        let blank = |_: &str| Some("  ".to_owned());
+        assert_eq!(Config::data_dir("/p".into(), blank), PathBuf::from("/p"));
+    }
+
+    #[test]
+    fn refuses_values_it_cannot_use_and_names_them() {
+        for (name, bad) in [
+            ("CDS_API_URL", "ftp://x/"),
+            ("CDS_API_URL", "not a url"),
+            ("CDS_API_URL", "file:///etc/passwd"),
+            ("CDS_OPEN311_URL", "javascript:alert(1)"),
+            ("CDS_HTTP_TIMEOUT_MS", "0"),
+            ("CDS_HTTP_TIMEOUT_MS", "soon"),
+        ] {
+            let err = Config::resolve("/d".into(), move |setting| {
+                (setting.env == name).then(|| bad.to_owned())
             })
             .unwrap_err();
-            assert!(err.0.contains("CDS_API_URL"), "{err}");
+            assert!(err.0.contains(name), "{err}");
         }
     }
 }

@@ -15,6 +15,10 @@ pub enum Error {
     /// A request was refused; the message names the field.
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// A configuration value (environment or stored setting) cannot be used;
+    /// the message names it. Whoever set it up must correct it.
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
     /// A bug or an unexpected condition; the message is for the log.
     #[error("internal error: {0}")]
     Internal(String),
@@ -33,10 +37,4 @@ pub enum StorageProblem {
     TooNew,
     /// The folder or file cannot be opened (permissions, missing disk).
     CannotOpen,
-}
-
-impl From<crate::config::ConfigError> for Error {
-    fn from(err: crate::config::ConfigError) -> Error {
-        Error::InvalidInput(err.0)
-    }
 }

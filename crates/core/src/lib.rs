@@ -13,25 +13,44 @@ pub mod http;
 pub mod schema;
 pub mod settings;
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::{
+    path::PathBuf,
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 use cds_domain::{Connectivity, HomeScreen, Lang};
 
-pub use config::Config;
+pub use config::{Config, ConfigError};
 pub use error::{Error, StorageProblem};
 
 /// The engine: one per running app.
 pub struct Core {
     store: db::Store,
     api: http::ApiClient,
+    config: Config,
 }
 
 impl Core {
-    /// Opens the store in the configured data folder. Never touches the network.
-    pub async fn open(config: Config) -> Result<Core, Error> {
-        let store = db::Store::open(config.data_dir.clone()).await?;
+    /// Opens the store in the data folder (`CDS_DATA_DIR` or `default_data_dir`)
+    /// and resolves the configuration: `env` first, then the settings stored on
+    /// the device, then defaults. Never touches the network.
+    pub async fn open(
+        default_data_dir: PathBuf,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Core, Error> {
+        let data_dir = Config::data_dir(default_data_dir, &env);
+        let store = db::Store::open(data_dir.clone()).await?;
+        let stored = store.call(|conn| settings::all(conn)).await?;
+        let config = Config::resolve(data_dir, |setting| {
+            env(setting.env).or_else(|| stored.get(setting.key).cloned())
+        })?;
         let api = http::ApiClient::new(&config)?;
-        Ok(Core { store, api })
+        Ok(Core { store, api, config })
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// The home screen from the device alone: the cached or bundled catalogue.

@@ -1,5 +1,7 @@
 //! User settings stored on the device (language, and later text size and data use).
 
+use std::collections::HashMap;
+
 use cds_domain::Lang;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -21,10 +23,22 @@ pub fn language(conn: &Connection) -> rusqlite::Result<Lang> {
 }
 
 pub fn set_language(conn: &mut Connection, language: Lang) -> rusqlite::Result<()> {
+    set(conn, LANGUAGE, language.code())
+}
+
+/// Every stored setting, by key (configuration overrides among them).
+pub fn all(conn: &Connection) -> rusqlite::Result<HashMap<String, String>> {
+    let mut statement = conn.prepare("SELECT key, value FROM settings")?;
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    rows.collect()
+}
+
+/// Stores a setting (used for configuration a province or a tester sets).
+pub fn set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![LANGUAGE, language.code()],
+        params![key, value],
     )?;
     Ok(())
 }

@@ -6,16 +6,18 @@
 use std::{net::SocketAddr, path::Path, time::Duration};
 
 use axum::{Router, http::StatusCode, response::IntoResponse, routing::get};
-use cds_core::{Config, Core, Error, StorageProblem};
+use cds_core::{Core, Error, StorageProblem};
 use cds_domain::{CatalogueSource, Connectivity, Lang};
 
-fn config(data: &Path, api: &str) -> Config {
-    let mut config = Config::from_env(data.to_owned(), |name| {
-        (name == "CDS_API_URL").then(|| api.to_owned())
+/// Opens the engine on `data` against the API at `api`, with a short timeout.
+async fn open(data: &Path, api: &str) -> Result<Core, Error> {
+    let api = api.to_owned();
+    Core::open(data.to_owned(), move |name| match name {
+        "CDS_API_URL" => Some(api.clone()),
+        "CDS_HTTP_TIMEOUT_MS" => Some("700".into()),
+        _ => None,
     })
-    .unwrap();
-    config.request_timeout = Duration::from_millis(700);
-    config
+    .await
 }
 
 /// Serves `router` on a free loopback port until the test's runtime ends.
@@ -55,9 +57,7 @@ fn closed_port() -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_start_offline_shows_the_bundled_catalogue() {
     let dir = tempfile::tempdir().unwrap();
-    let core = Core::open(config(dir.path(), &closed_port()))
-        .await
-        .unwrap();
+    let core = open(dir.path(), &closed_port()).await.unwrap();
     let home = core.load_home().await.unwrap();
     assert_eq!(home.source, CatalogueSource::Bundled);
     assert_eq!(home.connectivity, Connectivity::Checking);
@@ -75,7 +75,7 @@ async fn caches_the_gateway_catalogue_and_shows_it_when_the_gateway_is_gone() {
     let app_dir = tempfile::tempdir().unwrap();
     let url = gateway(gateway_dir.path()).await;
 
-    let core = Core::open(config(app_dir.path(), &url)).await.unwrap();
+    let core = open(app_dir.path(), &url).await.unwrap();
     let home = core.refresh_home().await.unwrap();
     assert_eq!(home.connectivity, Connectivity::Online);
     let CatalogueSource::Cache { fetched_at_ms } = home.source else {
@@ -89,9 +89,7 @@ async fn caches_the_gateway_catalogue_and_shows_it_when_the_gateway_is_gone() {
     drop(core);
 
     // Restarted against an API that is gone: the cached catalogue, offline.
-    let core = Core::open(config(app_dir.path(), &closed_port()))
-        .await
-        .unwrap();
+    let core = open(app_dir.path(), &closed_port()).await.unwrap();
     let offline = core.refresh_home().await.unwrap();
     assert_eq!(offline.connectivity, Connectivity::Offline);
     assert!(matches!(offline.source, CatalogueSource::Cache { .. }));
@@ -103,7 +101,7 @@ async fn hostile_answers_are_refused_and_the_cache_stays() {
     let gateway_dir = tempfile::tempdir().unwrap();
     let app_dir = tempfile::tempdir().unwrap();
     let good = gateway(gateway_dir.path()).await;
-    let core = Core::open(config(app_dir.path(), &good)).await.unwrap();
+    let core = open(app_dir.path(), &good).await.unwrap();
     let cached = core.refresh_home().await.unwrap();
     assert_eq!(cached.connectivity, Connectivity::Online);
     drop(core);
@@ -146,7 +144,7 @@ async fn hostile_answers_are_refused_and_the_cache_stays() {
         ("broken", Connectivity::ServerProblem),
         ("slow", Connectivity::Offline),
     ] {
-        let core = Core::open(config(app_dir.path(), &format!("{base}{path}/")))
+        let core = open(app_dir.path(), &format!("{base}{path}/"))
             .await
             .unwrap();
         let started = std::time::Instant::now();
@@ -167,19 +165,15 @@ async fn hostile_answers_are_refused_and_the_cache_stays() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn remembers_the_language_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
-    let core = Core::open(config(dir.path(), &closed_port()))
-        .await
-        .unwrap();
+    let core = open(dir.path(), &closed_port()).await.unwrap();
     assert_eq!(core.set_language(Lang::En).await.unwrap(), Lang::En);
     drop(core);
-    let core = Core::open(config(dir.path(), &closed_port()))
-        .await
-        .unwrap();
+    let core = open(dir.path(), &closed_port()).await.unwrap();
     assert_eq!(core.load_home().await.unwrap().language, Lang::En);
 }
 
 async fn open_error(dir: &Path) -> Error {
-    match Core::open(config(dir, &closed_port())).await {
+    match open(dir, &closed_port()).await {
         Ok(_) => panic!("opened a database that should be refused"),
         Err(err) => err,
     }
@@ -209,11 +203,7 @@ async fn a_corrupt_database_is_reported_and_kept_as_it_is() {
 async fn a_database_from_a_newer_app_is_reported_and_kept_as_it_is() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(cds_core::db::DB_FILE);
-    drop(
-        Core::open(config(dir.path(), &closed_port()))
-            .await
-            .unwrap(),
-    );
+    drop(open(dir.path(), &closed_port()).await.unwrap());
     {
         let conn = rusqlite::Connection::open(&file).unwrap();
         conn.pragma_update(None, "user_version", 1000).unwrap();
@@ -237,11 +227,7 @@ async fn a_database_from_a_newer_app_is_reported_and_kept_as_it_is() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_locked_by_another_process_is_reported() {
     let dir = tempfile::tempdir().unwrap();
-    drop(
-        Core::open(config(dir.path(), &closed_port()))
-            .await
-            .unwrap(),
-    );
+    drop(open(dir.path(), &closed_port()).await.unwrap());
     let file = dir.path().join(cds_core::db::DB_FILE);
     let holder = rusqlite::Connection::open(&file).unwrap();
     holder
@@ -260,4 +246,37 @@ async fn a_database_locked_by_another_process_is_reported() {
         "{err}"
     );
     holder.execute_batch("COMMIT").unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_comes_from_the_environment_then_stored_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(cds_core::db::DB_FILE);
+    drop(open(dir.path(), &closed_port()).await.unwrap());
+    {
+        let conn = rusqlite::Connection::open(&file).unwrap();
+        cds_core::settings::set(&conn, "api_url", "https://api.hue.example/").unwrap();
+        cds_core::settings::set(&conn, "open311_api_key", "stored-key").unwrap();
+    }
+    let core = Core::open("/nonexistent".into(), |name| {
+        (name == "CDS_DATA_DIR").then(|| dir.path().to_string_lossy().into_owned())
+    })
+    .await
+    .unwrap();
+    assert_eq!(core.config().api_url.as_str(), "https://api.hue.example/");
+    assert_eq!(
+        core.config().open311_url.as_str(),
+        "https://api.hue.example/open311/v2/"
+    );
+    assert_eq!(core.config().open311_api_key.as_deref(), Some("stored-key"));
+    drop(core);
+
+    let core = open(dir.path(), "http://127.0.0.1:1/").await.unwrap();
+    assert_eq!(core.config().api_url.as_str(), "http://127.0.0.1:1/");
+    assert_eq!(core.config().open311_api_key.as_deref(), Some("stored-key"));
+    drop(core);
+
+    let err = open(dir.path(), "gopher://nowhere").await.err().unwrap();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+    assert!(err.to_string().contains("CDS_API_URL"), "{err}");
 }

@@ -80,6 +80,9 @@ pub enum ErrorCode {
     StorageUnavailable,
     /// The request was refused as invalid; the message says which field.
     InvalidInput,
+    /// The app's configuration (server address, key) cannot be used; the
+    /// message names the value. Whoever installed the app must correct it.
+    Configuration,
     /// The UI and the shell disagree (a bug): a response did not match its type.
     Protocol,
     /// Anything else; a bug to report.
