@@ -1,11 +1,12 @@
 //! The root component: app-wide state, start-up, the header, and which page shows.
 
-use cds_domain::{HomeScreen, Lang};
+use cds_domain::{Connectivity, HomeScreen, Lang};
 use cds_ipc::{
     LoadHome, LoadHomeRequest, RefreshHome, RefreshHomeRequest, SetLanguage, SetLanguageRequest,
     UiError,
 };
 use leptos::{prelude::*, task::spawn_local};
+use wasm_bindgen::JsCast;
 
 use crate::{
     home::HomePage,
@@ -17,7 +18,8 @@ use crate::{
 /// Which page is on screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Page {
-    Home,
+    /// The home screen; focus returns to the tile with this id, if any.
+    Home { from_tile: Option<String> },
     /// The page a tile opens, by tile id.
     Tile(String),
 }
@@ -54,6 +56,11 @@ impl AppState {
 
     /// Asks the API for a newer catalogue; the outcome shows in the status line.
     pub async fn refresh(self) {
+        self.home.update(|home| {
+            if let Some(home) = home {
+                home.connectivity = Connectivity::Checking;
+            }
+        });
         match ipc::call::<RefreshHome>(&RefreshHomeRequest {}).await {
             Ok(home) => self.home.set(Some(home)),
             Err(err) => self.error.set(Some(err)),
@@ -75,12 +82,27 @@ impl AppState {
     }
 }
 
+/// Moves keyboard and screen-reader focus to the first element matching `css`
+/// once the page has been drawn, so that nobody is left on a removed element.
+pub fn focus_after_render(css: String) {
+    request_animation_frame(move || {
+        let element = document()
+            .query_selector(&css)
+            .ok()
+            .flatten()
+            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(element) = element {
+            let _ = element.focus();
+        }
+    });
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState {
         home: RwSignal::new(None),
         error: RwSignal::new(None),
-        page: RwSignal::new(Page::Home),
+        page: RwSignal::new(Page::Home { from_tile: None }),
     };
     provide_context(state);
     state.start();
@@ -99,7 +121,7 @@ pub fn App() -> impl IntoView {
         <main id="main" class="content">
             <ErrorPanel />
             {move || match state.page.get() {
-                Page::Home => view! { <HomePage /> }.into_any(),
+                Page::Home { from_tile } => view! { <HomePage from_tile /> }.into_any(),
                 Page::Tile(id) => view! { <TilePage id /> }.into_any(),
             }}
         </main>

@@ -4,14 +4,17 @@ use cds_domain::{Block, CatalogueSource, Connectivity, HomeScreen, Lang};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
-    app::{AppState, Page},
+    app::{AppState, Page, focus_after_render},
     i18n::{self, Key},
     icons,
 };
 
 #[component]
-pub fn HomePage() -> impl IntoView {
+pub fn HomePage(from_tile: Option<String>) -> impl IntoView {
     let state = expect_context::<AppState>();
+    if let Some(id) = from_tile {
+        focus_after_render(format!("[data-tile='{id}']"));
+    }
     move || {
         state.home.get().map(|home| {
             let lang = home.language;

@@ -4,14 +4,17 @@ use cds_domain::{Feature, Lang, Tile, TileAction};
 use leptos::prelude::*;
 
 use crate::{
-    app::{AppState, Page},
+    app::{AppState, Page, focus_after_render},
     i18n::{self, Key},
 };
 
 #[component]
 pub fn TilePage(id: String) -> impl IntoView {
     let state = expect_context::<AppState>();
+    focus_after_render("article.page h1".to_owned());
+    let from_tile = id.clone();
     move || {
+        let from_tile = from_tile.clone();
         let home = state.home.get()?;
         let lang = home.language;
         let tile = home.catalogue.tile(&id)?.clone();
@@ -25,12 +28,12 @@ pub fn TilePage(id: String) -> impl IntoView {
         };
         Some(view! {
             <nav class="page-nav">
-                <button id="back" class="button button--ghost" on:click=move |_| state.page.set(Page::Home)>
+                <button id="back" class="button button--ghost" on:click=move |_| state.page.set(Page::Home { from_tile: Some(from_tile.clone()) })>
                     "← " {i18n::text(lang, Key::ActionBack)}
                 </button>
             </nav>
             <article class="page" data-page=tile.id.clone()>
-                <h1>{tile.title.get(lang).to_owned()}</h1>
+                <h1 tabindex="-1">{tile.title.get(lang).to_owned()}</h1>
                 {body}
             </article>
         })

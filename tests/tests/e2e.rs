@@ -54,6 +54,17 @@ fn block_titles(session: &Session) -> Vec<String> {
         .collect()
 }
 
+/// A property of the element that has keyboard focus (waits for it to settle).
+fn focused(session: &Session, property: &str) -> String {
+    session.wait_until(&format!("a focused element with {property}"), || {
+        let value = session.execute(
+            &format!("const e = document.activeElement; return e && e !== document.body ? String(e.{property}) : null;"),
+            &[],
+        );
+        value.as_str().map(str::to_owned)
+    })
+}
+
 fn html_lang(session: &Session) -> String {
     session
         .execute("return document.documentElement.lang;", &[])
@@ -150,8 +161,16 @@ fn home_screen_in_both_languages_and_offline_from_cache() {
     let notice = session.wait_for("[data-not-built]").text();
     assert!(notice.contains("chưa có trong phiên bản này"), "{notice}");
     assert!(notice.contains("Phản ánh hiện trường"), "{notice}");
+    assert_eq!(
+        focused(&session, "tagName"),
+        "H1",
+        "focus moves to the new page"
+    );
     visit(&session, &env, "02-not-built-vi");
     session.wait_for("#back").click();
+    session.wait_until("focus back on the tile that was opened", || {
+        (focused(&session, "dataset.tile") == "phan-anh").then_some(())
+    });
 
     // 3. Switch to English.
     session.wait_for("#lang-toggle").click();

@@ -63,15 +63,14 @@ pub fn run() -> Result {
     Ok(())
 }
 
-/// Builds the desktop app and the gateway (debug profile, UI embedded).
+/// Builds the desktop app and the gateway (debug profile, UI embedded), with
+/// every other target of the workspace: `run` and `test` build with the same
+/// features this way, so neither rebuilds what the other built.
 pub fn build_native() -> Result {
-    step("building the app and the gateway");
+    step("building the app, the gateway and the tests");
     proc::run(Command::new("cargo").current_dir(root()).args([
         "build",
-        "--package",
-        "cds-shell",
-        "--package",
-        "cds-gateway",
-        "--bins",
+        "--workspace",
+        "--all-targets",
     ]))
 }

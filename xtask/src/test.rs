@@ -27,17 +27,20 @@ pub fn test() -> Result {
         "-D",
         "warnings",
     ]))?;
+    build_native()?;
     step("cargo test (workspace)");
     proc::run(&mut cargo(&["test", "--workspace", "--exclude", "cds-e2e"]))?;
 
-    build_native()?;
     step("end-to-end tests (the real app through WebDriver, against the real gateway)");
     let target = target_dir();
     let display = proc::virtual_display("1400x1000x24")?;
+    // `--workspace` (not `--package cds-e2e`): the same feature set as the build
+    // above, so nothing is compiled again.
     let mut e2e = cargo(&[
         "test",
-        "--package",
-        "cds-e2e",
+        "--workspace",
+        "--test",
+        "e2e",
         "--",
         "--test-threads=1",
         "--nocapture",
