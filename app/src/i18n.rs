@@ -19,7 +19,13 @@ pub fn fill(lang: Lang, key: Key, values: &[(&str, &str)]) -> String {
 pub fn error_key(code: ErrorCode) -> Key {
     match code {
         ErrorCode::StorageUnavailable => Key::ErrorStorageUnavailable,
+        ErrorCode::StorageCorrupt => Key::ErrorStorageCorrupt,
+        ErrorCode::StorageLocked => Key::ErrorStorageLocked,
+        ErrorCode::StorageFull => Key::ErrorStorageFull,
+        ErrorCode::StorageTooNew => Key::ErrorStorageTooNew,
         ErrorCode::InvalidInput => Key::ErrorInvalidInput,
+        ErrorCode::NotFound => Key::ErrorNotFound,
+        ErrorCode::NotNow => Key::ErrorNotNow,
         ErrorCode::Configuration => Key::ErrorConfiguration,
         ErrorCode::Protocol => Key::ErrorProtocol,
         ErrorCode::Internal => Key::ErrorInternal,

@@ -4,6 +4,7 @@
 //! the wasm-bindgen CLI at the version in Cargo.lock, tauri-driver, axe-core),
 //! builds what it needs, and cleans up the processes it started.
 
+mod bench;
 mod proc;
 mod run;
 mod setup;
@@ -20,6 +21,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   run        set up what is missing, build, start the demo gateway and the app
   test       set up what is missing, then fmt, clippy, every test, end-to-end tests
+  bench      run the benchmarks (or one: bench outbox)
   setup      only install what is missing (add --e2e for the test tools)
   build-ui   only build the UI into app/dist";
 
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
             setup::Needs::Run
         }),
         Some("build-ui") => ui::build(),
+        Some("bench") => bench::bench(args.get(1).map(String::as_str)),
         Some("-h" | "--help" | "help") | None => {
             eprintln!("{USAGE}");
             return ExitCode::SUCCESS;

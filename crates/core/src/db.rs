@@ -101,8 +101,99 @@ impl Store {
         .map_err(|err| Error::Internal(format!("database worker stopped: {err}")))?
     }
 
+    /// Runs `f` with the connection on the blocking thread pool, for work that
+    /// mixes SQL with files or rules ([`StoreError`]).
+    pub async fn run<R, F>(&self, f: F) -> Result<R, Error>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| Error::Internal("a database call panicked earlier".into()))?;
+            f(&mut guard).map_err(|err| err.into_error(&path))
+        })
+        .await
+        .map_err(|err| Error::Internal(format!("database worker stopped: {err}")))?
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// A failure inside a store closure, turned into an [`Error`] at the edge.
+#[derive(Debug)]
+pub enum StoreError {
+    Sql(rusqlite::Error),
+    Io(std::io::Error),
+    Invalid(cds_domain::report::Invalid),
+    NotFound,
+    Illegal(cds_domain::outbox::Illegal),
+    Corrupt(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> StoreError {
+        StoreError::Sql(err)
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(err: std::io::Error) -> StoreError {
+        StoreError::Io(err)
+    }
+}
+
+impl From<cds_domain::report::Invalid> for StoreError {
+    fn from(err: cds_domain::report::Invalid) -> StoreError {
+        StoreError::Invalid(err)
+    }
+}
+
+impl From<cds_domain::outbox::Illegal> for StoreError {
+    fn from(err: cds_domain::outbox::Illegal) -> StoreError {
+        StoreError::Illegal(err)
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(err: serde_json::Error) -> StoreError {
+        StoreError::Corrupt(format!("stored JSON: {err}"))
+    }
+}
+
+impl StoreError {
+    fn into_error(self, path: &Path) -> Error {
+        match self {
+            StoreError::Sql(err) => storage_error(path, err),
+            StoreError::Io(err) => {
+                let problem = match err.kind() {
+                    std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                        StorageProblem::DiskFull
+                    }
+                    std::io::ErrorKind::PermissionDenied
+                    | std::io::ErrorKind::ReadOnlyFilesystem => StorageProblem::CannotOpen,
+                    _ => return Error::Internal(format!("photo files: {err}")),
+                };
+                Error::Storage {
+                    problem,
+                    path: path.to_owned(),
+                    detail: err.to_string(),
+                }
+            }
+            StoreError::Invalid(invalid) => Error::Invalid(invalid),
+            StoreError::NotFound => Error::NotFound,
+            StoreError::Illegal(illegal) => Error::NotNow(illegal),
+            StoreError::Corrupt(detail) => Error::Storage {
+                problem: StorageProblem::Corrupt,
+                path: path.to_owned(),
+                detail,
+            },
+        }
     }
 }
 

@@ -12,9 +12,15 @@ pub enum Error {
         path: PathBuf,
         detail: String,
     },
-    /// A request was refused; the message names the field.
-    #[error("invalid input: {0}")]
-    InvalidInput(String),
+    /// A value breaks a rule; says which field and which rule.
+    #[error("invalid: {0}")]
+    Invalid(#[from] cds_domain::report::Invalid),
+    /// The draft or report does not exist (any more).
+    #[error("not found")]
+    NotFound,
+    /// The item's state does not allow that now (e.g. cancel while sending).
+    #[error("not now: {0}")]
+    NotNow(cds_domain::outbox::Illegal),
     /// A configuration value (environment or stored setting) cannot be used;
     /// the message names it. Whoever set it up must correct it.
     #[error("{0}")]

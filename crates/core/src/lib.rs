@@ -10,6 +10,9 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod ids;
+pub mod photos;
+pub mod reports;
 pub mod schema;
 pub mod settings;
 
@@ -18,7 +21,13 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use cds_domain::{Connectivity, HomeScreen, Lang};
+use cds_domain::{
+    Connectivity, HomeScreen, Lang,
+    outbox::{Event, OutboxState, RetryPolicy},
+    report::{
+        Counts, Cursor, Receipt, ReportDetail, ReportDraft, ReportPage, ReportSummary, StoredDraft,
+    },
+};
 
 pub use config::{Config, ConfigError};
 pub use error::{Error, StorageProblem};
@@ -26,8 +35,10 @@ pub use error::{Error, StorageProblem};
 /// The engine: one per running app.
 pub struct Core {
     store: db::Store,
+    photos: photos::PhotoDir,
     api: http::ApiClient,
     config: Config,
+    retry: RetryPolicy,
 }
 
 impl Core {
@@ -40,12 +51,30 @@ impl Core {
     ) -> Result<Core, Error> {
         let data_dir = Config::data_dir(default_data_dir, &env);
         let store = db::Store::open(data_dir.clone()).await?;
+        let photos = photos::PhotoDir::new(&data_dir);
+        // Whatever a crash interrupted: sends go back to the queue, stray photo
+        // files go. Before any command can run.
+        let dir = photos.clone();
+        let (requeued, removed) = store
+            .run(move |conn| reports::recover(conn, &dir, now_ms()))
+            .await?;
+        if requeued + removed > 0 {
+            log::info!(
+                "recovered: {requeued} interrupted sends requeued, {removed} stray photo files removed"
+            );
+        }
         let stored = store.call(|conn| settings::all(conn)).await?;
         let config = Config::resolve(data_dir, |setting| {
             env(setting.env).or_else(|| stored.get(setting.key).cloned())
         })?;
         let api = http::ApiClient::new(&config)?;
-        Ok(Core { store, api, config })
+        Ok(Core {
+            store,
+            photos,
+            api,
+            config,
+            retry: RetryPolicy::default(),
+        })
     }
 
     /// The configuration in force.
@@ -72,6 +101,126 @@ impl Core {
             .call(move |conn| settings::set_language(conn, language))
             .await?;
         Ok(language)
+    }
+
+    /// Creates a draft (`id` = `None`) or saves its new content.
+    pub async fn save_draft(
+        &self,
+        id: Option<String>,
+        draft: ReportDraft,
+    ) -> Result<StoredDraft, Error> {
+        self.store
+            .run(move |conn| reports::save_draft(conn, id.as_deref(), &draft, now_ms()))
+            .await
+    }
+
+    pub async fn draft(&self, id: String) -> Result<StoredDraft, Error> {
+        self.store
+            .run(move |conn| reports::load_draft(conn, &id))
+            .await
+    }
+
+    /// Every draft, most recently changed first.
+    pub async fn drafts(&self) -> Result<Vec<StoredDraft>, Error> {
+        self.store.run(|conn| reports::drafts(conn)).await
+    }
+
+    pub async fn delete_draft(&self, id: String) -> Result<(), Error> {
+        let photos = self.photos.clone();
+        self.store
+            .run(move |conn| reports::delete_draft(conn, &photos, &id))
+            .await
+    }
+
+    /// Adds an already processed photo (JPEG bytes) to a draft.
+    pub async fn attach_photo(
+        &self,
+        draft_id: String,
+        bytes: Vec<u8>,
+    ) -> Result<StoredDraft, Error> {
+        let photos = self.photos.clone();
+        self.store
+            .run(move |conn| reports::attach_photo(conn, &photos, &draft_id, &bytes, now_ms()))
+            .await
+    }
+
+    pub async fn detach_photo(
+        &self,
+        draft_id: String,
+        position: usize,
+    ) -> Result<StoredDraft, Error> {
+        let photos = self.photos.clone();
+        self.store
+            .run(move |conn| reports::detach_photo(conn, &photos, &draft_id, position, now_ms()))
+            .await
+    }
+
+    /// Moves a complete draft and its photos into the outbox; the receipt comes
+    /// back at once, network or not.
+    pub async fn submit(&self, draft_id: String) -> Result<Receipt, Error> {
+        self.store
+            .run(move |conn| reports::submit(conn, &draft_id, now_ms()))
+            .await
+    }
+
+    /// My reports, newest first.
+    pub async fn reports(&self, after: Option<Cursor>, limit: u32) -> Result<ReportPage, Error> {
+        self.store
+            .run(move |conn| reports::list(conn, after, limit))
+            .await
+    }
+
+    pub async fn report(&self, id: String) -> Result<ReportDetail, Error> {
+        self.store.run(move |conn| reports::detail(conn, &id)).await
+    }
+
+    /// Everything not yet confirmed, with its state and last error.
+    pub async fn outbox(&self) -> Result<Vec<ReportSummary>, Error> {
+        self.store.run(|conn| reports::outbox(conn)).await
+    }
+
+    pub async fn counts(&self) -> Result<Counts, Error> {
+        self.store.run(|conn| reports::counts(conn)).await
+    }
+
+    /// Withdraws a report that is not confirmed (and not being sent).
+    pub async fn cancel(&self, id: String) -> Result<OutboxState, Error> {
+        let photos = self.photos.clone();
+        self.store
+            .run(move |conn| reports::cancel(conn, &photos, &id, now_ms()))
+            .await
+    }
+
+    /// Queues a rejected report again, as it is.
+    pub async fn retry(&self, id: String) -> Result<OutboxState, Error> {
+        self.apply(id, Event::Retry { now_ms: now_ms() }).await
+    }
+
+    /// Edits a rejected report and queues it again (under a new idempotency key).
+    pub async fn edit_rejected(&self, id: String, draft: ReportDraft) -> Result<Receipt, Error> {
+        self.store
+            .run(move |conn| reports::edit_rejected(conn, &id, &draft, now_ms()))
+            .await
+    }
+
+    /// Records what happened to an outbox item (the sync engine's entry point).
+    pub async fn apply(&self, id: String, event: Event) -> Result<OutboxState, Error> {
+        let policy = self.retry;
+        self.store
+            .run(move |conn| reports::transition(conn, &id, event, now_ms(), &policy))
+            .await
+    }
+
+    /// The id of the queued report due soonest, if any is due now.
+    pub async fn next_due(&self) -> Result<Option<String>, Error> {
+        self.store
+            .run(|conn| reports::next_due(conn, now_ms()))
+            .await
+    }
+
+    /// The folder of photo files (for verification and, later, upload).
+    pub fn photo_dir(&self) -> &photos::PhotoDir {
+        &self.photos
     }
 
     async fn home(&self, connectivity: Connectivity) -> Result<HomeScreen, Error> {

@@ -15,4 +15,47 @@ pub const MIGRATIONS: &[&str] = &[
          etag TEXT,
          fetched_at_ms INTEGER NOT NULL
      ) STRICT;",
+    // 2: report drafts, the outbox, and the photos both reference.
+    "CREATE TABLE photos (
+         hash TEXT PRIMARY KEY,          -- SHA-256 of the bytes; the file's name
+         bytes INTEGER NOT NULL,
+         created_at_ms INTEGER NOT NULL
+     ) STRICT;
+     CREATE TABLE drafts (
+         id TEXT PRIMARY KEY,
+         body TEXT NOT NULL,             -- ReportDraft as JSON
+         created_at_ms INTEGER NOT NULL,
+         updated_at_ms INTEGER NOT NULL
+     ) STRICT;
+     CREATE TABLE draft_photos (
+         draft_id TEXT NOT NULL REFERENCES drafts (id) ON DELETE CASCADE,
+         position INTEGER NOT NULL,
+         hash TEXT NOT NULL REFERENCES photos (hash),
+         PRIMARY KEY (draft_id, position)
+     ) STRICT;
+     CREATE TABLE reports (
+         id TEXT PRIMARY KEY,            -- client id = idempotency key
+         seq INTEGER NOT NULL UNIQUE,    -- submission order, kept across edits
+         receipt TEXT NOT NULL UNIQUE,
+         body TEXT NOT NULL,             -- ReportDraft as submitted, JSON
+         submitted_at_ms INTEGER NOT NULL,
+         state TEXT NOT NULL,            -- OutboxState as JSON
+         state_kind TEXT NOT NULL,       -- its tag, for queries
+         retry_at_ms INTEGER,            -- when queued: due time
+         updated_at_ms INTEGER NOT NULL
+     ) STRICT;
+     CREATE INDEX reports_due ON reports (state_kind, retry_at_ms);
+     CREATE TABLE report_photos (
+         report_id TEXT NOT NULL REFERENCES reports (id),
+         position INTEGER NOT NULL,
+         hash TEXT NOT NULL REFERENCES photos (hash),
+         PRIMARY KEY (report_id, position)
+     ) STRICT;
+     CREATE TABLE report_history (
+         report_id TEXT NOT NULL REFERENCES reports (id),
+         seq INTEGER NOT NULL,
+         at_ms INTEGER NOT NULL,
+         state TEXT NOT NULL,            -- OutboxState after the change, JSON
+         PRIMARY KEY (report_id, seq)
+     ) STRICT;",
 ];

@@ -6,6 +6,8 @@
 pub mod catalogue;
 pub mod home;
 pub mod lang;
+pub mod outbox;
+pub mod report;
 
 pub use catalogue::{Block, BlockKind, Catalogue, CatalogueError, Feature, Tile, TileAction};
 pub use home::{CatalogueSource, Connectivity, HomeScreen};

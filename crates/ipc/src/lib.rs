@@ -75,11 +75,23 @@ pub struct UiError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    /// The database on the device cannot be used (corrupt, locked, disk full,
-    /// from a newer app version). The file is kept; the user is told.
+    /// The database or photo folder on the device cannot be opened (permissions,
+    /// missing storage). Files are kept as they are.
     StorageUnavailable,
+    /// The database file is damaged or not a database; it is kept, not overwritten.
+    StorageCorrupt,
+    /// Another program (or another copy of the app) holds the database.
+    StorageLocked,
+    /// The device's storage is full; nothing was half-saved.
+    StorageFull,
+    /// The database was written by a newer version of the app: update the app.
+    StorageTooNew,
     /// The request was refused as invalid; the message says which field.
     InvalidInput,
+    /// The draft or report asked for does not exist (any more).
+    NotFound,
+    /// The item's state does not allow that now (e.g. cancel while sending).
+    NotNow,
     /// The app's configuration (server address, key) cannot be used; the
     /// message names the value. Whoever installed the app must correct it.
     Configuration,

@@ -1,58 +1,13 @@
-//! The engine against a real gateway on 127.0.0.1, hostile servers, and damaged
-//! database files.
+//! The home screen against a real gateway on 127.0.0.1 and hostile servers;
+//! damaged database files; configuration.
 
-#![allow(clippy::unwrap_used)] // Test helpers: a failed unwrap is a failed test.
-
-use std::{net::SocketAddr, path::Path, time::Duration};
+use std::{path::Path, time::Duration};
 
 use axum::{Router, http::StatusCode, response::IntoResponse, routing::get};
 use cds_core::{Core, Error, StorageProblem};
 use cds_domain::{CatalogueSource, Connectivity, Lang};
 
-/// Opens the engine on `data` against the API at `api`, with a short timeout.
-async fn open(data: &Path, api: &str) -> Result<Core, Error> {
-    let api = api.to_owned();
-    Core::open(data.to_owned(), move |name| match name {
-        "CDS_API_URL" => Some(api.clone()),
-        "CDS_HTTP_TIMEOUT_MS" => Some("700".into()),
-        _ => None,
-    })
-    .await
-}
-
-/// Serves `router` on a free loopback port until the test's runtime ends.
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{addr}/")
-}
-
-/// Starts the real reference gateway in this process on a free port.
-async fn gateway(data: &Path) -> String {
-    let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
-    let data = data.to_owned();
-    tokio::spawn(async move {
-        cds_gateway::serve(
-            "127.0.0.1:0".parse().unwrap(),
-            &data,
-            move |addr| {
-                let _ = tx.send(addr);
-            },
-            std::future::pending(),
-        )
-        .await
-    });
-    format!("http://{}/", rx.await.unwrap())
-}
-
-/// A port nothing listens on.
-fn closed_port() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}/")
-}
+use crate::{closed_port, gateway, open, serve};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_start_offline_shows_the_bundled_catalogue() {

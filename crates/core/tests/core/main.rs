@@ -1,0 +1,59 @@
+//! The engine's one integration test binary: the home screen and configuration,
+//! the outbox, migrations, and the crash test.
+
+#![allow(clippy::unwrap_used)] // Test helpers: a failed unwrap is a failed test.
+
+mod crash;
+mod home;
+mod migrations;
+mod outbox;
+
+use std::{net::SocketAddr, path::Path};
+
+use axum::Router;
+use cds_core::{Core, Error};
+
+/// Opens the engine on `data` against the API at `api`, with a short timeout.
+pub async fn open(data: &Path, api: &str) -> Result<Core, Error> {
+    let api = api.to_owned();
+    Core::open(data.to_owned(), move |name| match name {
+        "CDS_API_URL" => Some(api.clone()),
+        "CDS_HTTP_TIMEOUT_MS" => Some("700".into()),
+        _ => None,
+    })
+    .await
+}
+
+/// Serves `router` on a free loopback port until the test's runtime ends.
+pub async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}/")
+}
+
+/// Starts the real reference gateway in this process on a free port.
+pub async fn gateway(data: &Path) -> String {
+    let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+    let data = data.to_owned();
+    tokio::spawn(async move {
+        cds_gateway::serve(
+            "127.0.0.1:0".parse().unwrap(),
+            &data,
+            move |addr| {
+                let _ = tx.send(addr);
+            },
+            std::future::pending(),
+        )
+        .await
+    });
+    format!("http://{}/", rx.await.unwrap())
+}
+
+/// A port nothing listens on.
+pub fn closed_port() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}/")
+}
