@@ -47,7 +47,7 @@ fn outbox() -> Result {
                 "--test",
                 "core",
                 "--",
-                "crash::reports_survive_sigkill_at_random_moments",
+                crate::test::CRASH_TEST,
                 "--exact",
                 "--nocapture",
             ])

@@ -5,6 +5,9 @@ use std::process::Command;
 
 use crate::{Result, proc, root, run::build_native, setup, step, target_dir, ui};
 
+/// The crash test runs on its own, so that its summary shows.
+pub const CRASH_TEST: &str = "crash::reports_survive_sigkill_at_random_moments";
+
 pub fn test() -> Result {
     let started = std::time::Instant::now();
     setup::setup(setup::Needs::Test)?;
@@ -29,7 +32,26 @@ pub fn test() -> Result {
     ]))?;
     build_native()?;
     step("cargo test (workspace)");
-    proc::run(&mut cargo(&["test", "--workspace", "--exclude", "cds-e2e"]))?;
+    proc::run(&mut cargo(&[
+        "test",
+        "--workspace",
+        "--exclude",
+        "cds-e2e",
+        "--",
+        "--skip",
+        CRASH_TEST,
+    ]))?;
+    step("crash test: the outbox under SIGKILL (CDS_CRASH_RUNS, default 200)");
+    proc::run(&mut cargo(&[
+        "test",
+        "--workspace",
+        "--test",
+        "core",
+        "--",
+        CRASH_TEST,
+        "--exact",
+        "--nocapture",
+    ]))?;
 
     step("end-to-end tests (the real app through WebDriver, against the real gateway)");
     let target = target_dir();
