@@ -7,13 +7,17 @@ use axum::{
 };
 use cds_provincial_api::{etag_header, if_none_match_matches};
 
-use crate::{ApiFailure, Db};
+use crate::{ApiFailure, AppState};
 
+/// `GET /api/v1/catalogue`
+#[utoipa::path(get, path = "/api/v1/catalogue", tag = "content",
+    params(("If-None-Match" = Option<String>, Header)),
+    responses((status = 200, description = "The catalogue (blocks and tiles)", body = Object), (status = 304)))]
 pub async fn get_catalogue(
-    State(db): State<Db>,
+    State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
-    let (body, etag) = db.call(crate::db::catalogue).await?;
+    let (body, etag) = state.db.call(crate::db::catalogue).await?;
     let etag_value = HeaderValue::from_str(&etag_header(&etag))
         .map_err(|_| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, "bad stored etag"))?;
     let not_modified = headers

@@ -16,12 +16,110 @@ pub const DB_FILE: &str = "gateway.sqlite3";
 const DEMO_CATALOGUE: &[u8] = include_bytes!("../../../assets/catalogue/hue.json");
 
 /// Schema steps; `PRAGMA user_version` counts how many have been applied.
-const MIGRATIONS: &[&str] = &["CREATE TABLE catalogue (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE catalogue (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         body BLOB NOT NULL,
         etag TEXT NOT NULL,
         updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-    ) STRICT;"];
+    ) STRICT;",
+    // 2: Open311, staff, dossiers, content.
+    "CREATE TABLE api_keys (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,       -- SHA-256 of the key; the key is never stored
+        created_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE staff (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE services (
+        code TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        keywords TEXT NOT NULL,
+        grp TEXT NOT NULL,
+        attributes TEXT NOT NULL,            -- Vec<Attribute> as JSON
+        sort INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE media (
+        hash TEXT PRIMARY KEY,               -- SHA-256 of the bytes; the file's name
+        mime TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        token TEXT NOT NULL UNIQUE,
+        service_code TEXT NOT NULL REFERENCES services (code),
+        description TEXT NOT NULL,
+        lat REAL,
+        lon REAL,
+        address TEXT NOT NULL,
+        attributes TEXT NOT NULL,            -- code -> values, JSON
+        contact TEXT NOT NULL,               -- JSON; never served publicly
+        detailed_status TEXT NOT NULL,
+        status_notes TEXT NOT NULL,
+        agency TEXT NOT NULL,
+        expected_ms INTEGER,
+        requested_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        idempotency_key TEXT UNIQUE,
+        body_hash TEXT NOT NULL,
+        api_key_id INTEGER NOT NULL REFERENCES api_keys (id),
+        rating INTEGER,
+        duplicate_of INTEGER REFERENCES requests (id)
+    ) STRICT;
+    CREATE INDEX requests_updated ON requests (updated_ms);
+    CREATE INDEX requests_requested ON requests (requested_ms);
+    CREATE TABLE request_media (
+        request_id INTEGER NOT NULL REFERENCES requests (id),
+        position INTEGER NOT NULL,
+        hash TEXT NOT NULL REFERENCES media (hash),
+        by_staff INTEGER NOT NULL,
+        PRIMARY KEY (request_id, position)
+    ) STRICT;
+    CREATE TABLE request_updates (
+        id INTEGER PRIMARY KEY,
+        request_id INTEGER NOT NULL REFERENCES requests (id),
+        at_ms INTEGER NOT NULL,
+        detailed_status TEXT NOT NULL,
+        note TEXT NOT NULL,
+        agency TEXT NOT NULL,
+        media_hash TEXT REFERENCES media (hash),
+        expected_ms INTEGER,
+        actor TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE dossiers (
+        code TEXT PRIMARY KEY,
+        phone_last4 TEXT NOT NULL,
+        procedure TEXT NOT NULL,
+        agency TEXT NOT NULL,
+        received_ms INTEGER NOT NULL,
+        due_ms INTEGER NOT NULL,
+        finished_ms INTEGER,
+        status TEXT NOT NULL,
+        steps TEXT NOT NULL                  -- Vec<DossierStep> as JSON
+    ) STRICT;
+    CREATE TABLE content (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,                  -- alert, article, guide
+        body TEXT NOT NULL,                  -- Alert or Article as JSON
+        updated_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX content_by_kind ON content (kind, updated_ms);
+    CREATE TABLE help_log (
+        client_id TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        api_key_id INTEGER NOT NULL REFERENCES api_keys (id),
+        created_ms INTEGER NOT NULL
+    ) STRICT;",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -33,6 +131,8 @@ pub enum DbError {
     Seed(#[from] cds_domain::CatalogueError),
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    #[error("demo data: {0}")]
+    Json(#[from] serde_json::Error),
     #[error("database worker stopped: {0}")]
     Worker(String),
 }
@@ -78,6 +178,25 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Runs `f` on the blocking pool; `f` answers with an API failure of its own.
+    pub async fn call_with<R, F>(&self, f: F) -> Result<R, crate::ApiFailure>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<R, crate::ApiFailure> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|err| crate::ApiFailure::from(DbError::Worker(err.to_string())))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|err| crate::ApiFailure::from(DbError::Worker(err.to_string())))?
+    }
+}
+
 fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     let known = MIGRATIONS.len();
@@ -107,6 +226,7 @@ fn seed(conn: &mut Connection) -> Result<(), DbError> {
         store_catalogue(conn, DEMO_CATALOGUE)?;
         log::info!("seeded the demo province's catalogue");
     }
+    crate::seed::demo(conn)?;
     Ok(())
 }
 
@@ -129,6 +249,6 @@ pub fn catalogue(conn: &Connection) -> rusqlite::Result<(Vec<u8>, String)> {
     })
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -47,3 +47,34 @@ impl From<crate::db::DbError> for ApiFailure {
 pub async fn not_found() -> ApiFailure {
     ApiFailure::new(StatusCode::NOT_FOUND, "no such endpoint")
 }
+
+pub async fn method_not_allowed() -> ApiFailure {
+    ApiFailure::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed on this endpoint",
+    )
+}
+
+/// Answers 413 at once when a request declares a body larger than the gateway
+/// takes, before a byte of it is read.
+pub async fn reject_oversized(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > crate::MAX_BODY as u64) {
+        return ApiFailure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the request is larger than the {} bytes accepted",
+                crate::MAX_BODY
+            ),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}

@@ -1,37 +1,156 @@
 //! The reference provincial API: a real server a province can start from, and the
 //! peer the app syncs with in demos and tests.
 //!
-//! Architecture Invariant: handlers never touch SQLite on an async thread; every
-//! query goes through [`db::Db::call`], which runs it on tokio's blocking pool.
+//! Architecture Invariant: handlers never touch SQLite or files on an async
+//! thread; every query goes through [`db::Db::call`] / [`db::Db::call_with`],
+//! which run on tokio's blocking pool. Every error a client can cause is a 4xx
+//! with an Open311 error body; no extractor's plain-text rejection reaches a client.
 
+pub mod auth;
 pub mod catalogue;
+pub mod content;
 pub mod db;
+pub mod dossiers;
 pub mod error;
+pub mod form;
+pub mod media;
+pub mod open311;
+pub mod seed;
+pub mod staff;
+pub mod time;
 
-use std::{net::SocketAddr, path::Path};
+use std::{net::SocketAddr, path::Path, sync::Arc};
 
-use axum::{Json, Router, routing::get};
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, State},
+    routing::{get, post},
+};
 use cds_provincial_api::{CATALOGUE_PATH, HEALTH_PATH, Health};
+use utoipa::OpenApi;
 
 pub use db::Db;
 pub use error::ApiFailure;
 
 /// The address the gateway listens on unless told otherwise: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+/// Largest request body: five photos and the form around them.
+pub const MAX_BODY: usize = open311::MAX_MEDIA * media::MAX_MEDIA_BYTES + 256 * 1024;
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/openapi.json";
 
-/// Builds the HTTP routes over an open database.
-pub fn router(db: Db) -> Router {
-    Router::new()
-        .route(&format!("/{HEALTH_PATH}"), get(health))
-        .route(&format!("/{CATALOGUE_PATH}"), get(catalogue::get_catalogue))
-        .fallback(error::not_found)
-        .with_state(db)
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub media: media::MediaDir,
+    /// Base of the URLs the gateway hands out (media), without a trailing `/`.
+    pub public_url: String,
+    pub limiter: dossiers::SharedLimiter,
 }
 
-async fn health(
-    axum::extract::State(db): axum::extract::State<Db>,
-) -> Result<Json<Health>, ApiFailure> {
-    db.call(|conn| conn.query_row("SELECT 1", [], |_| Ok(())))
+/// The OpenAPI document, generated from the handlers and wire types.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Công Dân Số provincial API", description = "Open311 GeoReport v2 (JSON) with idempotency, photos and update history; dossiers; content; staff answers."),
+    paths(
+        health,
+        catalogue::get_catalogue,
+        open311::discovery,
+        open311::services,
+        open311::service_definition,
+        open311::post_request,
+        open311::get_requests,
+        open311::get_request,
+        open311::get_token,
+        staff::feedback,
+        staff::staff_update,
+        dossiers::get_dossier,
+        content::alerts,
+        content::articles,
+        content::guides,
+        content::help_log,
+        media::get_media,
+    ),
+    modifiers(&StaffAuth)
+)]
+pub struct ApiDoc;
+
+struct StaffAuth;
+impl utoipa::Modify for StaffAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "staff",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document as committed in `crates/gateway/openapi.json`.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default() + "\n"
+}
+
+/// Builds the HTTP routes.
+pub fn router(state: AppState) -> Router {
+    let json_and_plain = |path: &str| {
+        [
+            format!("/open311/v2/{path}.json"),
+            format!("/open311/v2/{path}"),
+        ]
+    };
+    let mut router = Router::new()
+        .route(&format!("/{HEALTH_PATH}"), get(health))
+        .route(&format!("/{CATALOGUE_PATH}"), get(catalogue::get_catalogue))
+        .route(
+            "/open311/v2/services/{file}",
+            get(open311::service_definition),
+        )
+        .route("/open311/v2/requests/{file}", get(open311::get_request))
+        .route("/open311/v2/tokens/{file}", get(open311::get_token))
+        .route("/api/v1/requests/{id}/feedback", post(staff::feedback))
+        .route(
+            "/api/v1/staff/requests/{id}/updates",
+            post(staff::staff_update),
+        )
+        .route("/api/v1/dossiers/{code}", get(dossiers::get_dossier))
+        .route("/api/v1/alerts", get(content::alerts))
+        .route("/api/v1/articles", get(content::articles))
+        .route("/api/v1/guides", get(content::guides))
+        .route("/api/v1/help-log", post(content::help_log))
+        .route("/media/{hash}", get(media::get_media))
+        .route(
+            OPENAPI_PATH,
+            get(|| async { ([("content-type", "application/json")], openapi_json()) }),
+        );
+    for path in json_and_plain("discovery") {
+        router = router.route(&path, get(open311::discovery));
+    }
+    for path in json_and_plain("services") {
+        router = router.route(&path, get(open311::services));
+    }
+    for path in json_and_plain("requests") {
+        router = router.route(
+            &path,
+            get(open311::get_requests).post(open311::post_request),
+        );
+    }
+    router
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(error::reject_oversized))
+        .with_state(state)
+}
+
+/// `GET /health`
+#[utoipa::path(get, path = "/health", tag = "meta", responses((status = 200, body = Health)))]
+async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiFailure> {
+    state
+        .db
+        .call(|conn| conn.query_row("SELECT 1", [], |_| Ok(())))
         .await?;
     Ok(Json(Health {
         status: "ok".into(),
@@ -48,6 +167,17 @@ pub async fn serve(
     on_bound: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    serve_with(listen, data_dir, None, on_bound, shutdown).await
+}
+
+/// [`serve`], with the public base URL of media links (default: the bound address).
+pub async fn serve_with(
+    listen: SocketAddr,
+    data_dir: &Path,
+    public_url: Option<String>,
+    on_bound: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
     let dir = data_dir.to_owned();
     let db = tokio::task::spawn_blocking(move || Db::open(&dir))
         .await
@@ -58,11 +188,22 @@ pub async fn serve(
     let bound = listener
         .local_addr()
         .map_err(|err| ServeError::Bind(listen, err))?;
+    let state = AppState {
+        db,
+        media: media::MediaDir::new(data_dir),
+        public_url: public_url
+            .map(|url| url.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{bound}")),
+        limiter: Arc::default(),
+    };
     on_bound(bound);
-    axum::serve(listener, router(db))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|err| ServeError::Start(err.to_string()))
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(|err| ServeError::Start(err.to_string()))
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -4,11 +4,16 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use cds_gateway::DEFAULT_LISTEN;
 
-const USAGE: &str = "usage: cds-gateway [--listen ADDR:PORT] [--data DIR]
+const USAGE: &str = "usage: cds-gateway [--listen ADDR:PORT] [--data DIR] [--public-url URL]
+       cds-gateway create-api-key NAME [--data DIR]
+       cds-gateway create-staff NAME [--data DIR]
+       cds-gateway seed-dossiers COUNT [--data DIR]
+       cds-gateway openapi
 
 Serves the provincial API from DIR (created and seeded with the demo province,
 Huế, when empty). Listens on 127.0.0.1:8787 unless told otherwise; prints
-'listening on http://ADDR' once it accepts connections.";
+'listening on http://ADDR' once it accepts connections.
+create-api-key and create-staff print a new secret once; only its hash is kept.";
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
@@ -19,6 +24,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(command) = &args.command {
+        return match run_command(command, &args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("cds-gateway: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -26,9 +40,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(cds_gateway::serve(
+    let result = runtime.block_on(cds_gateway::serve_with(
         args.listen,
         &args.data,
+        args.public_url.clone(),
         |addr| {
             #[allow(clippy::print_stdout)]
             {
@@ -46,19 +61,103 @@ fn main() -> ExitCode {
     }
 }
 
+enum Subcommand {
+    CreateApiKey(String),
+    CreateStaff(String),
+    SeedDossiers(usize),
+    OpenApi,
+}
+
 struct Args {
+    command: Option<Subcommand>,
     listen: SocketAddr,
     data: PathBuf,
+    public_url: Option<String>,
+}
+
+#[allow(clippy::print_stdout)]
+fn run_command(command: &Subcommand, args: &Args) -> Result<(), String> {
+    use cds_gateway::{auth, db::Db};
+    if let Subcommand::OpenApi = command {
+        print!("{}", cds_gateway::openapi_json());
+        return Ok(());
+    }
+    let db = Db::open(&args.data).map_err(|err| err.to_string())?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
+    runtime.block_on(async {
+        let command = match command {
+            Subcommand::CreateApiKey(name) => Subcommand::CreateApiKey(name.clone()),
+            Subcommand::CreateStaff(name) => Subcommand::CreateStaff(name.clone()),
+            Subcommand::SeedDossiers(count) => Subcommand::SeedDossiers(*count),
+            Subcommand::OpenApi => Subcommand::OpenApi,
+        };
+        let line = db
+            .call_with(move |conn| {
+                let fail = |err: String| {
+                    cds_gateway::ApiFailure::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, err)
+                };
+                Ok(match command {
+                    Subcommand::CreateApiKey(name) => {
+                        let key = auth::new_secret().map_err(fail)?;
+                        auth::register_api_key(conn, &name, &key)
+                            .map_err(|e| fail(e.to_string()))?;
+                        key
+                    }
+                    Subcommand::CreateStaff(name) => {
+                        let token = auth::new_secret().map_err(fail)?;
+                        auth::register_staff(conn, &name, &token)
+                            .map_err(|e| fail(e.to_string()))?;
+                        token
+                    }
+                    Subcommand::SeedDossiers(count) => {
+                        let seed = u64::try_from(cds_gateway::time::now_ms()).unwrap_or(1);
+                        let made = cds_gateway::seed::dossiers(
+                            conn,
+                            count,
+                            seed,
+                            cds_gateway::time::now_ms(),
+                        )
+                        .map_err(|e| fail(e.to_string()))?;
+                        format!("seeded {made} dossiers")
+                    }
+                    Subcommand::OpenApi => String::new(),
+                })
+            })
+            .await
+            .map_err(|err| err.description)?;
+        println!("{line}");
+        Ok(())
+    })
 }
 
 impl Args {
     fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         let mut listen = DEFAULT_LISTEN.to_owned();
         let mut data = PathBuf::from("gateway-data");
+        let mut public_url = None;
+        let mut command = None;
         while let Some(arg) = args.next() {
+            let mut value = |what: &str| args.next().ok_or(format!("{arg} needs {what}"));
             match arg.as_str() {
-                "--listen" => listen = args.next().ok_or("--listen needs ADDR:PORT")?,
-                "--data" => data = args.next().ok_or("--data needs a folder")?.into(),
+                "--listen" => listen = value("ADDR:PORT")?,
+                "--data" => data = value("a folder")?.into(),
+                "--public-url" => public_url = Some(value("a URL")?),
+                "create-api-key" if command.is_none() => {
+                    command = Some(Subcommand::CreateApiKey(value("a NAME")?))
+                }
+                "create-staff" if command.is_none() => {
+                    command = Some(Subcommand::CreateStaff(value("a NAME")?))
+                }
+                "seed-dossiers" if command.is_none() => {
+                    let count = value("a COUNT")?;
+                    let count = count
+                        .parse()
+                        .ok()
+                        .filter(|c| (1..=1_000_000).contains(c))
+                        .ok_or(format!("seed-dossiers: not a count: {count}"))?;
+                    command = Some(Subcommand::SeedDossiers(count));
+                }
+                "openapi" if command.is_none() => command = Some(Subcommand::OpenApi),
                 "-h" | "--help" => return Err("cds-gateway: the reference provincial API".into()),
                 other => return Err(format!("unknown argument: {other}")),
             }
@@ -66,7 +165,12 @@ impl Args {
         let listen = listen
             .parse()
             .map_err(|_| format!("--listen: not an address and port: {listen}"))?;
-        Ok(Args { listen, data })
+        Ok(Args {
+            command,
+            listen,
+            data,
+            public_url,
+        })
     }
 }
 

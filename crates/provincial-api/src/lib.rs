@@ -3,6 +3,9 @@
 //!
 //! Architecture Invariant: no IO and no HTTP library here; both sides bring their own.
 
+pub mod content;
+pub mod open311;
+
 use serde::{Deserialize, Serialize};
 
 pub use cds_domain::Catalogue;
@@ -20,6 +23,7 @@ pub const DEMO_API_KEY: &str = "cds-demo-key";
 
 /// Body of `GET /health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
     pub version: String,
@@ -27,6 +31,7 @@ pub struct Health {
 
 /// One error as Open311 reports it; an error body is a JSON array of these.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: u16,
     pub description: String,

@@ -1,50 +1,11 @@
-//! The gateway over real HTTP on 127.0.0.1: the binary, health, catalogue with ETag.
+//! The binary, health, the catalogue with ETag, the database across restarts.
 
-#![allow(clippy::unwrap_used)] // Test helpers: a failed unwrap is a failed test.
-
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::process::{Command, Stdio};
 
 use cds_domain::Catalogue;
 use reqwest::{StatusCode, header};
 
-/// Starts the real `cds-gateway` binary on a free port; returns it and its base URL.
-fn start_gateway(data: &std::path::Path) -> (KillOnDrop, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cds-gateway"))
-        .args(["--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("gateway starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
-    (KillOnDrop(child), url)
-}
-
-struct KillOnDrop(Child);
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
+use crate::{client, start_gateway};
 
 #[test]
 fn serves_health_and_a_seeded_catalogue_with_etag_and_304() {

@@ -1,0 +1,176 @@
+//! Alerts, articles and guides (with ETag and `updated_after`), and the
+//! community-team help log.
+
+use axum::{
+    extract::{RawQuery, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use cds_provincial_api::{
+    content::{Alert, Article, HelpLogEntry},
+    etag_header, if_none_match_matches,
+};
+use rusqlite::params;
+use sha2::{Digest, Sha256};
+
+use crate::{ApiFailure, AppState, auth, db::hex, form, time};
+
+/// A JSON list with a strong ETag; 304 when the client has it.
+fn with_etag(headers: &HeaderMap, body: Vec<u8>) -> Response {
+    let tag = hex(&Sha256::digest(&body));
+    let value =
+        HeaderValue::from_str(&etag_header(&tag)).unwrap_or(HeaderValue::from_static("\"\""));
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| if_none_match_matches(v, &tag));
+    if matches {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, value)]).into_response();
+    }
+    (
+        [
+            (header::ETAG, value),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn list(
+    state: &AppState,
+    headers: &HeaderMap,
+    raw: Option<&str>,
+    kind: &'static str,
+) -> Result<Response, ApiFailure> {
+    let mut after = i64::MIN;
+    for (key, value) in form::query(raw)? {
+        if key == "updated_after" {
+            after = time::parse(&value).ok_or_else(|| {
+                ApiFailure::new(
+                    StatusCode::BAD_REQUEST,
+                    "updated_after: not an ISO 8601 date",
+                )
+            })?;
+        }
+    }
+    let now = time::now_ms();
+    let bodies: Vec<String> = state
+        .db
+        .call(move |conn| {
+            let mut statement = conn.prepare_cached("SELECT body FROM content WHERE kind = ?1 AND updated_ms > ?2 ORDER BY updated_ms, id")?;
+            let rows = statement.query_map(params![kind, after], |row| row.get(0))?;
+            rows.collect()
+        })
+        .await?;
+    let body = if kind == "alert" {
+        let alerts: Vec<Alert> = bodies
+            .iter()
+            .filter_map(|b| serde_json::from_str::<Alert>(b).ok())
+            .filter(|a| time::parse(&a.valid_until).is_none_or(|until| until >= now))
+            .collect();
+        serde_json::to_vec(&alerts)
+    } else {
+        let articles: Vec<Article> = bodies
+            .iter()
+            .filter_map(|b| serde_json::from_str(b).ok())
+            .collect();
+        serde_json::to_vec(&articles)
+    }
+    .map_err(|err| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?;
+    Ok(with_etag(headers, body))
+}
+
+/// `GET /api/v1/alerts`: warnings still valid.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "content",
+    params(("updated_after" = Option<String>, Query), ("If-None-Match" = Option<String>, Header)),
+    responses((status = 200, body = [Alert]), (status = 304), (status = 400, body = [cds_provincial_api::ApiError])))]
+pub async fn alerts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiFailure> {
+    list(&state, &headers, raw.as_deref(), "alert").await
+}
+
+/// `GET /api/v1/articles`: news and scam warnings.
+#[utoipa::path(get, path = "/api/v1/articles", tag = "content",
+    params(("updated_after" = Option<String>, Query), ("If-None-Match" = Option<String>, Header)),
+    responses((status = 200, body = [Article]), (status = 304), (status = 400, body = [cds_provincial_api::ApiError])))]
+pub async fn articles(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiFailure> {
+    list(&state, &headers, raw.as_deref(), "article").await
+}
+
+/// `GET /api/v1/guides`: step-by-step guides.
+#[utoipa::path(get, path = "/api/v1/guides", tag = "content",
+    params(("updated_after" = Option<String>, Query), ("If-None-Match" = Option<String>, Header)),
+    responses((status = 200, body = [Article]), (status = 304), (status = 400, body = [cds_provincial_api::ApiError])))]
+pub async fn guides(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiFailure> {
+    list(&state, &headers, raw.as_deref(), "guide").await
+}
+
+/// `POST /api/v1/help-log?api_key=…`: records help given; a resend is not a new entry.
+#[utoipa::path(post, path = "/api/v1/help-log", tag = "content",
+    params(("api_key" = String, Query)),
+    request_body = HelpLogEntry,
+    responses((status = 201, description = "Recorded"), (status = 200, description = "Already recorded"),
+              (status = 400, body = [cds_provincial_api::ApiError]), (status = 403, body = [cds_provincial_api::ApiError])))]
+pub async fn help_log(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<StatusCode, ApiFailure> {
+    let api_key = form::query(raw.as_deref())?
+        .into_iter()
+        .find(|(k, _)| k == "api_key")
+        .map(|(_, v)| v)
+        .ok_or_else(|| ApiFailure::new(StatusCode::FORBIDDEN, "api_key missing"))?;
+    let entry: HelpLogEntry = serde_json::from_slice(&form::bytes(body)?)
+        .map_err(|err| ApiFailure::new(StatusCode::BAD_REQUEST, format!("body: {err}")))?;
+    for (name, value, max) in [
+        ("client_id", &entry.client_id, 100),
+        ("team", &entry.team, 200),
+        ("ward", &entry.ward, 20),
+        ("service", &entry.service, 64),
+    ] {
+        if value.trim().is_empty() {
+            return Err(ApiFailure::new(
+                StatusCode::BAD_REQUEST,
+                format!("{name}: required"),
+            ));
+        }
+        form::check_text(name, value, max, false)?;
+    }
+    form::check_text("note", &entry.note, 2000, true)?;
+    time::parse(&entry.helped_at).ok_or_else(|| {
+        ApiFailure::new(StatusCode::BAD_REQUEST, "helped_at: not an ISO 8601 date")
+    })?;
+    let body = serde_json::to_string(&entry)
+        .map_err(|err| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?;
+    state
+        .db
+        .call_with(move |conn| {
+            let key_id = auth::api_key(conn, &api_key)
+                .map_err(crate::db::DbError::from)?
+                .ok_or_else(|| ApiFailure::new(StatusCode::FORBIDDEN, "api_key not valid"))?;
+            let inserted = conn
+                .execute(
+                    "INSERT OR IGNORE INTO help_log (client_id, body, api_key_id, created_ms) VALUES (?1, ?2, ?3, ?4)",
+                    params![entry.client_id, body, key_id, time::now_ms()],
+                )
+                .map_err(crate::db::DbError::from)?;
+            Ok(if inserted == 1 { StatusCode::CREATED } else { StatusCode::OK })
+        })
+        .await
+}

@@ -1,0 +1,216 @@
+//! Dossier lookup by code plus the last four digits of the phone number on the
+//! appointment slip. Wrong guesses are counted per dossier code and per client
+//! address; past the limit the answer is 429 with `Retry-After`.
+
+use std::{
+    collections::HashMap,
+    net::{IpAddr, SocketAddr},
+    sync::Mutex,
+};
+
+use axum::{
+    Json,
+    extract::{ConnectInfo, Path, RawQuery, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use cds_provincial_api::content::{Dossier, DossierStep};
+use rusqlite::OptionalExtension;
+
+use crate::{ApiFailure, AppState, form, time};
+
+/// Wrong guesses allowed per dossier code, and per client address, in a window.
+pub const CODE_LIMIT: u32 = 5;
+pub const CLIENT_LIMIT: u32 = 20;
+pub const WINDOW_MS: i64 = 15 * 60_000;
+const MAX_TRACKED: usize = 100_000;
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    start_ms: i64,
+    failures: u32,
+}
+
+/// Counts failed lookups.
+#[derive(Debug, Default)]
+pub struct Limiter {
+    by_code: HashMap<String, Window>,
+    by_client: HashMap<IpAddr, Window>,
+}
+
+impl Limiter {
+    /// Seconds to wait if either count is at its limit.
+    fn blocked(&mut self, code: &str, client: IpAddr, now: i64) -> Option<i64> {
+        let wait = |w: Option<&Window>, limit| {
+            w.filter(|w| now - w.start_ms < WINDOW_MS && w.failures >= limit)
+                .map(|w| (w.start_ms + WINDOW_MS - now) / 1000 + 1)
+        };
+        wait(self.by_code.get(code), CODE_LIMIT)
+            .max(wait(self.by_client.get(&client), CLIENT_LIMIT))
+    }
+
+    fn failed(&mut self, code: &str, client: IpAddr, now: i64) {
+        if self.by_code.len() > MAX_TRACKED || self.by_client.len() > MAX_TRACKED {
+            self.by_code.retain(|_, w| now - w.start_ms < WINDOW_MS);
+            self.by_client.retain(|_, w| now - w.start_ms < WINDOW_MS);
+        }
+        for window in [
+            self.by_code.entry(code.to_owned()).or_insert(Window {
+                start_ms: now,
+                failures: 0,
+            }),
+            self.by_client.entry(client).or_insert(Window {
+                start_ms: now,
+                failures: 0,
+            }),
+        ] {
+            if now - window.start_ms >= WINDOW_MS {
+                *window = Window {
+                    start_ms: now,
+                    failures: 0,
+                };
+            }
+            window.failures += 1;
+        }
+    }
+}
+
+fn load(
+    conn: &rusqlite::Connection,
+    code: &str,
+    last4: &str,
+    now: i64,
+) -> rusqlite::Result<Option<Dossier>> {
+    conn.query_row(
+        "SELECT procedure, agency, received_ms, due_ms, finished_ms, status, steps FROM dossiers
+         WHERE code = ?1 AND phone_last4 = ?2",
+        [code, last4],
+        |row| {
+            let due: i64 = row.get(3)?;
+            let finished: Option<i64> = row.get(4)?;
+            let steps: String = row.get(6)?;
+            Ok(Dossier {
+                code: code.to_owned(),
+                procedure: row.get(0)?,
+                agency: row.get(1)?,
+                received_date: time::iso(row.get(2)?),
+                due_date: time::iso(due),
+                finished_date: finished.map(time::iso),
+                status: row.get(5)?,
+                steps: serde_json::from_str::<Vec<DossierStep>>(&steps).unwrap_or_default(),
+                on_time: finished.map_or(now <= due, |f| f <= due),
+            })
+        },
+    )
+    .optional()
+}
+
+/// `GET /api/v1/dossiers/{code}?phone_last4=NNNN`
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}", tag = "dossiers",
+    params(("code" = String, Path, description = "The code on the appointment slip"),
+           ("phone_last4" = String, Query, description = "Last four digits of the phone number on the slip")),
+    responses((status = 200, body = Dossier),
+              (status = 400, body = [cds_provincial_api::ApiError]),
+              (status = 404, body = [cds_provincial_api::ApiError], description = "No dossier with that code and number"),
+              (status = 429, body = [cds_provincial_api::ApiError], description = "Too many wrong guesses; see Retry-After")))]
+pub async fn get_dossier(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiFailure> {
+    let code = code.trim().to_uppercase();
+    if code.is_empty()
+        || code.len() > 40
+        || !code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+    {
+        return Err(ApiFailure::new(
+            StatusCode::BAD_REQUEST,
+            "code: letters, digits, '.', '-' and '_', at most 40",
+        ));
+    }
+    let query = form::query(raw.as_deref())?;
+    let last4 = query
+        .iter()
+        .find(|(k, _)| k == "phone_last4")
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_default();
+    if last4.len() != 4 || !last4.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiFailure::new(
+            StatusCode::BAD_REQUEST,
+            "phone_last4: the last four digits of the phone number on the slip",
+        ));
+    }
+    let now = time::now_ms();
+    let client = peer.ip();
+    let wait = state
+        .limiter
+        .lock()
+        .map_or(None, |mut l| l.blocked(&code, client, now));
+    if let Some(seconds) = wait {
+        let mut response = ApiFailure::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many wrong guesses; try again later",
+        )
+        .into_response();
+        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return Ok(response);
+    }
+    let lookup = code.clone();
+    let found = state
+        .db
+        .call(move |conn| load(conn, &lookup, &last4, now))
+        .await?;
+    match found {
+        Some(dossier) => Ok(Json(dossier).into_response()),
+        None => {
+            if let Ok(mut limiter) = state.limiter.lock() {
+                limiter.failed(&code, client, now);
+            }
+            // The same answer for a wrong code and a wrong number: nothing to enumerate.
+            Err(ApiFailure::new(
+                StatusCode::NOT_FOUND,
+                "no dossier with that code and phone number",
+            ))
+        }
+    }
+}
+
+pub type SharedLimiter = std::sync::Arc<Mutex<Limiter>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_per_code_and_per_client_within_a_window() {
+        let mut limiter = Limiter::default();
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let b: IpAddr = "127.0.0.2".parse().unwrap();
+        for _ in 0..CODE_LIMIT {
+            assert_eq!(limiter.blocked("X", a, 0), None);
+            limiter.failed("X", a, 0);
+        }
+        assert!(
+            limiter.blocked("X", b, 1000).is_some(),
+            "per code, whoever asks"
+        );
+        assert_eq!(limiter.blocked("Y", b, 1000), None);
+        assert_eq!(
+            limiter.blocked("X", a, WINDOW_MS),
+            None,
+            "the window passes"
+        );
+        for i in 0..CLIENT_LIMIT {
+            limiter.failed(&format!("C{i}"), b, 0);
+        }
+        assert!(
+            limiter.blocked("fresh", b, 10).is_some(),
+            "per client, whatever code"
+        );
+    }
+}
