@@ -6,7 +6,7 @@ use std::process::Command;
 use crate::{Result, proc, root, step};
 
 /// Benchmarks by name.
-const BENCHES: &[&str] = &["outbox"];
+const BENCHES: &[&str] = &["outbox", "gateway"];
 
 pub fn bench(name: Option<&str>) -> Result {
     let selected: Vec<&str> = match name {
@@ -22,6 +22,7 @@ pub fn bench(name: Option<&str>) -> Result {
     for name in selected {
         match name {
             "outbox" => outbox()?,
+            "gateway" => gateway()?,
             _ => unreachable!("listed above"),
         }
     }
@@ -53,4 +54,74 @@ fn outbox() -> Result {
             ])
             .env("CDS_CRASH_RUNS", "500"),
     )
+}
+
+/// Requests per second and latency percentiles of the gateway (release build)
+/// under a separate load process on loopback: `POST requests` with a 250 KB
+/// photo, then `GET requests/{id}`.
+fn gateway() -> Result {
+    step("gateway: building the release gateway and the load generator");
+    proc::run(Command::new("cargo").current_dir(root()).args([
+        "build",
+        "--release",
+        "--package",
+        "cds-gateway",
+        "--bin",
+        "cds-gateway",
+        "--example",
+        "load",
+    ]))?;
+    let release = crate::target_dir().join("release");
+    let data = crate::target_dir().join("bench-gateway");
+    if data.exists() {
+        std::fs::remove_dir_all(&data).map_err(|err| format!("{}: {err}", data.display()))?;
+    }
+    let (_gateway, url) = proc::start_gateway(&release.join("cds-gateway"), &data)?;
+    let mut rows = Vec::new();
+    for (mode, count, concurrency) in [("post", "2000", "16"), ("get", "20000", "16")] {
+        step(&format!(
+            "gateway: {mode} x {count}, {concurrency} at a time"
+        ));
+        let out = proc::output(Command::new(release.join("examples/load")).args([
+            url.as_str(),
+            mode,
+            count,
+            concurrency,
+        ]))
+        .ok_or("the load generator failed")?;
+        rows.push(out.trim().to_owned());
+    }
+    println!("\ngateway benchmark (2 cores shared by server and load process; loopback)\n");
+    println!(
+        "| operation                          | requests | errors |  req/s |  p50 ms |  p90 ms |  p99 ms |"
+    );
+    println!(
+        "|------------------------------------|----------|--------|--------|---------|---------|---------|"
+    );
+    for row in rows {
+        let v = |key: &str| -> String {
+            row.split(&format!("\"{key}\":"))
+                .nth(1)
+                .and_then(|r| r.split([',', '}']).next())
+                .unwrap_or("?")
+                .trim_matches('"')
+                .to_owned()
+        };
+        let name = if v("mode") == "post" {
+            "POST requests, 250 KB photo"
+        } else {
+            "GET requests/{id}"
+        };
+        let num = |key: &str| v(key).parse::<f64>().unwrap_or(f64::NAN);
+        println!(
+            "| {name:<34} | {:>8} | {:>6} | {:>6.0} | {:>7.2} | {:>7.2} | {:>7.2} |",
+            v("requests"),
+            v("errors"),
+            num("rps"),
+            num("p50_ms"),
+            num("p90_ms"),
+            num("p99_ms")
+        );
+    }
+    Ok(())
 }

@@ -4,6 +4,9 @@
 //! the wasm-bindgen CLI at the version in Cargo.lock, tauri-driver, axe-core),
 //! builds what it needs, and cleans up the processes it started.
 
+// A command-line tool: its reports go to standard output.
+#![allow(clippy::print_stdout)]
+
 mod bench;
 mod proc;
 mod run;

@@ -47,8 +47,36 @@ pub fn setup(needs: Needs) -> Result {
     npm_tools()?;
     if needs == Needs::Test {
         tauri_driver()?;
+        schemathesis()?;
     }
     Ok(())
+}
+
+/// schemathesis (PyPI), which fuzzes the gateway from its OpenAPI document.
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+/// The virtual environment of the Python tools.
+pub fn py_tools() -> std::path::PathBuf {
+    crate::target_dir().join("py-tools")
+}
+
+fn schemathesis() -> Result {
+    let venv = py_tools();
+    let st = venv.join("bin/st");
+    let have = proc::output(Command::new(&st).arg("--version")).unwrap_or_default();
+    if have.contains(SCHEMATHESIS_VERSION) {
+        return Ok(());
+    }
+    step(&format!(
+        "installing schemathesis {SCHEMATHESIS_VERSION} from PyPI into {}",
+        venv.display()
+    ));
+    proc::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    proc::run(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}")),
+    )
 }
 
 fn apt_install_missing(packages: &[&str]) -> Result {

@@ -53,6 +53,8 @@ pub fn test() -> Result {
         "--nocapture",
     ]))?;
 
+    fuzz_gateway()?;
+
     step("end-to-end tests (the real app through WebDriver, against the real gateway)");
     let target = target_dir();
     let display = proc::virtual_display("1400x1000x24")?;
@@ -83,5 +85,44 @@ pub fn test() -> Result {
         started.elapsed(),
         target.join("e2e-artifacts").display()
     );
+    Ok(())
+}
+
+/// Property-based fuzzing of the real gateway from its OpenAPI document:
+/// schemathesis generates requests for every operation; any 5xx fails.
+fn fuzz_gateway() -> Result {
+    step("API fuzzing: schemathesis against the gateway's OpenAPI document");
+    let target = target_dir();
+    let data = target.join("fuzz-gateway");
+    if data.exists() {
+        std::fs::remove_dir_all(&data).map_err(|err| format!("{}: {err}", data.display()))?;
+    }
+    let (_gateway, url) = proc::start_gateway(&target.join("debug/cds-gateway"), &data)?;
+    let output = Command::new(setup::py_tools().join("bin/st"))
+        .args(["run", &format!("{url}/openapi.json")])
+        .args([
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            "50",
+            "--seed",
+            "46",
+            "--workers",
+            "2",
+        ])
+        .output()
+        .map_err(|err| format!("cannot run schemathesis: {err}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let summary = text
+        .lines()
+        .find(|line| line.contains(" generated,"))
+        .unwrap_or("(no summary)")
+        .trim()
+        .to_owned();
+    if !output.status.success() {
+        eprintln!("{text}\n{}", String::from_utf8_lossy(&output.stderr));
+        return Err(format!("schemathesis found server errors: {summary}"));
+    }
+    eprintln!("    schemathesis: {summary}, no server error");
     Ok(())
 }

@@ -17,15 +17,15 @@ create-api-key and create-staff print a new secret once; only its hash is kept."
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let args = match Args::parse(std::env::args().skip(1)) {
+    let mut args = match Args::parse(std::env::args().skip(1)) {
         Ok(args) => args,
         Err(message) => {
             eprintln!("{message}\n\n{USAGE}");
             return ExitCode::from(2);
         }
     };
-    if let Some(command) = &args.command {
-        return match run_command(command, &args) {
+    if let Some(command) = args.command.take() {
+        return match run_command(command, &args.data) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
                 eprintln!("cds-gateway: {message}");
@@ -76,58 +76,42 @@ struct Args {
 }
 
 #[allow(clippy::print_stdout)]
-fn run_command(command: &Subcommand, args: &Args) -> Result<(), String> {
-    use cds_gateway::{auth, db::Db};
+fn run_command(command: Subcommand, data: &std::path::Path) -> Result<(), String> {
+    use cds_gateway::{auth, db::Db, seed, time};
     if let Subcommand::OpenApi = command {
         print!("{}", cds_gateway::openapi_json());
         return Ok(());
     }
-    let db = Db::open(&args.data).map_err(|err| err.to_string())?;
+    let db = Db::open(data).map_err(|err| err.to_string())?;
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
-    runtime.block_on(async {
-        let command = match command {
-            Subcommand::CreateApiKey(name) => Subcommand::CreateApiKey(name.clone()),
-            Subcommand::CreateStaff(name) => Subcommand::CreateStaff(name.clone()),
-            Subcommand::SeedDossiers(count) => Subcommand::SeedDossiers(*count),
-            Subcommand::OpenApi => Subcommand::OpenApi,
-        };
-        let line = db
-            .call_with(move |conn| {
-                let fail = |err: String| {
-                    cds_gateway::ApiFailure::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, err)
-                };
-                Ok(match command {
-                    Subcommand::CreateApiKey(name) => {
-                        let key = auth::new_secret().map_err(fail)?;
-                        auth::register_api_key(conn, &name, &key)
-                            .map_err(|e| fail(e.to_string()))?;
-                        key
-                    }
-                    Subcommand::CreateStaff(name) => {
-                        let token = auth::new_secret().map_err(fail)?;
-                        auth::register_staff(conn, &name, &token)
-                            .map_err(|e| fail(e.to_string()))?;
-                        token
-                    }
-                    Subcommand::SeedDossiers(count) => {
-                        let seed = u64::try_from(cds_gateway::time::now_ms()).unwrap_or(1);
-                        let made = cds_gateway::seed::dossiers(
-                            conn,
-                            count,
-                            seed,
-                            cds_gateway::time::now_ms(),
-                        )
+    let line = runtime
+        .block_on(db.call_with(move |conn| {
+            let fail = |err: String| {
+                cds_gateway::ApiFailure::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, err)
+            };
+            match command {
+                Subcommand::CreateApiKey(name) => {
+                    let key = auth::new_secret().map_err(fail)?;
+                    auth::register_api_key(conn, &name, &key).map_err(|e| fail(e.to_string()))?;
+                    Ok(key)
+                }
+                Subcommand::CreateStaff(name) => {
+                    let token = auth::new_secret().map_err(fail)?;
+                    auth::register_staff(conn, &name, &token).map_err(|e| fail(e.to_string()))?;
+                    Ok(token)
+                }
+                Subcommand::SeedDossiers(count) => {
+                    let now = time::now_ms();
+                    let made = seed::dossiers(conn, count, u64::try_from(now).unwrap_or(1), now)
                         .map_err(|e| fail(e.to_string()))?;
-                        format!("seeded {made} dossiers")
-                    }
-                    Subcommand::OpenApi => String::new(),
-                })
-            })
-            .await
-            .map_err(|err| err.description)?;
-        println!("{line}");
-        Ok(())
-    })
+                    Ok(format!("seeded {made} dossiers"))
+                }
+                Subcommand::OpenApi => Ok(String::new()),
+            }
+        }))
+        .map_err(|err| err.description)?;
+    println!("{line}");
+    Ok(())
 }
 
 impl Args {
