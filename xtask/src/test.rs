@@ -98,7 +98,9 @@ fn fuzz_gateway() -> Result {
         std::fs::remove_dir_all(&data).map_err(|err| format!("{}: {err}", data.display()))?;
     }
     let (_gateway, url) = proc::start_gateway(&target.join("debug/cds-gateway"), &data)?;
+    // Run in target/: schemathesis keeps a cache folder where it runs.
     let output = Command::new(setup::py_tools().join("bin/st"))
+        .current_dir(&target)
         .args(["run", &format!("{url}/openapi.json")])
         .args([
             "--checks",
