@@ -74,10 +74,15 @@ async fn list(
             .collect();
         serde_json::to_vec(&alerts)
     } else {
-        let articles: Vec<Article> = bodies
+        let mut articles: Vec<Article> = bodies
             .iter()
             .filter_map(|b| serde_json::from_str(b).ok())
             .collect();
+        for step in articles.iter_mut().flat_map(|a| a.steps.iter_mut()) {
+            if let Some(url) = step.image_url.as_mut().filter(|u| u.starts_with('/')) {
+                *url = format!("{}{url}", state.public_url);
+            }
+        }
         serde_json::to_vec(&articles)
     }
     .map_err(|err| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?;

@@ -154,7 +154,7 @@ impl Db {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn, &path)?;
-        seed(&mut conn)?;
+        seed(&mut conn, dir)?;
         Ok(Db {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -217,7 +217,7 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
     Ok(())
 }
 
-fn seed(conn: &mut Connection) -> Result<(), DbError> {
+fn seed(conn: &mut Connection, dir: &Path) -> Result<(), DbError> {
     let has_catalogue: Option<i64> = conn
         .query_row("SELECT id FROM catalogue", [], |row| row.get(0))
         .optional()?;
@@ -226,7 +226,7 @@ fn seed(conn: &mut Connection) -> Result<(), DbError> {
         store_catalogue(conn, DEMO_CATALOGUE)?;
         log::info!("seeded the demo province's catalogue");
     }
-    crate::seed::demo(conn)?;
+    crate::seed::demo(conn, dir)?;
     Ok(())
 }
 

@@ -13,6 +13,7 @@ pub mod db;
 pub mod dossiers;
 pub mod error;
 pub mod form;
+pub mod illustration;
 pub mod media;
 pub mod open311;
 pub mod seed;

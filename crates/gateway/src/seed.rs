@@ -15,7 +15,7 @@ use crate::{auth, db::DbError, time};
 pub const DEMO_DOSSIERS: usize = 300;
 
 /// Seeds what is missing; safe to call at every start.
-pub fn demo(conn: &mut Connection) -> Result<(), DbError> {
+pub fn demo(conn: &mut Connection, dir: &std::path::Path) -> Result<(), DbError> {
     let count = |conn: &Connection, table: &str| -> rusqlite::Result<i64> {
         conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
             row.get(0)
@@ -31,7 +31,7 @@ pub fn demo(conn: &mut Connection) -> Result<(), DbError> {
         dossiers(conn, DEMO_DOSSIERS, 46, time::now_ms())?;
     }
     if count(conn, "content")? == 0 {
-        content(conn)?;
+        content(conn, dir)?;
     }
     Ok(())
 }
@@ -306,8 +306,19 @@ fn text(vi: &str, en: &str) -> LocalizedText {
     }
 }
 
-fn content(conn: &Connection) -> Result<(), DbError> {
+fn content(conn: &Connection, dir: &std::path::Path) -> Result<(), DbError> {
     let now = time::now_ms();
+    // Illustrations of the guide's steps, served like any photo (the URL is
+    // made absolute when served).
+    let media = crate::media::MediaDir::new(dir);
+    let mut image = |step: usize| -> Result<Option<String>, DbError> {
+        let png = crate::illustration::step_card(step, [30, 64, 175], 320, 200);
+        let sniffed = crate::media::sniff(&png).map_err(|err| DbError::Worker(err.to_string()))?;
+        Ok(Some(format!(
+            "/media/{}",
+            media.store(conn, &png, sniffed)?
+        )))
+    };
     let alerts = [
         Alert {
             id: "lu-song-huong".into(),
@@ -377,21 +388,21 @@ fn content(conn: &Connection) -> Result<(), DbError> {
                         "Mở kho ứng dụng, tìm \"VNeID\" của Bộ Công an.",
                         "Open the app store and find \"VNeID\" by the Ministry of Public Security.",
                     ),
-                    image_url: None,
+                    image_url: image(1)?,
                 },
                 GuideStep {
                     text: text(
                         "Cài đặt, mở ứng dụng, chọn \"Kích hoạt tài khoản định danh điện tử\".",
                         "Install it, open it, choose \"Activate electronic identity account\".",
                     ),
-                    image_url: None,
+                    image_url: image(2)?,
                 },
                 GuideStep {
                     text: text(
                         "Nhập số định danh cá nhân và số điện thoại; nhận mã OTP.",
                         "Enter your personal ID number and phone number; receive the OTP code.",
                     ),
-                    image_url: None,
+                    image_url: image(3)?,
                 },
             ],
             updated_datetime: time::iso(now),

@@ -98,7 +98,14 @@ fn content_lists_have_etags_and_incremental_pulls() {
         );
     }
     let (_, guides) = gw.get("/api/v1/guides");
-    assert!(guides[0]["steps"].as_array().unwrap().len() >= 3);
+    let steps = guides[0]["steps"].as_array().unwrap();
+    assert!(steps.len() >= 3);
+    for step in steps {
+        let url = step["image_url"].as_str().unwrap();
+        let image = client().get(url).send().unwrap();
+        assert_eq!(image.status(), StatusCode::OK, "{url}");
+        assert_eq!(image.headers()[header::CONTENT_TYPE], "image/png");
+    }
 }
 
 #[test]

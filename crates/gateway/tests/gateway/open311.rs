@@ -104,7 +104,11 @@ fn a_request_with_photos_is_stored_and_served_back() {
     let files = std::fs::read_dir(gw.dir.path().join("media"))
         .unwrap()
         .count();
-    assert_eq!(files, 2);
+    assert_eq!(
+        files,
+        2 + 3,
+        "two photos, plus the three guide illustrations of the seed"
+    );
 }
 
 #[test]
