@@ -311,7 +311,7 @@ fn content(conn: &Connection, dir: &std::path::Path) -> Result<(), DbError> {
     // Illustrations of the guide's steps, served like any photo (the URL is
     // made absolute when served).
     let media = crate::media::MediaDir::new(dir);
-    let mut image = |step: usize| -> Result<Option<String>, DbError> {
+    let image = |step: usize| -> Result<Option<String>, DbError> {
         let png = crate::illustration::step_card(step, [30, 64, 175], 320, 200);
         let sniffed = crate::media::sniff(&png).map_err(|err| DbError::Worker(err.to_string()))?;
         Ok(Some(format!(
