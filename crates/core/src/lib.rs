@@ -15,6 +15,7 @@ pub mod photos;
 pub mod reports;
 pub mod schema;
 pub mod settings;
+pub mod sync;
 
 use std::{
     path::PathBuf,
@@ -37,6 +38,9 @@ pub struct Core {
     store: db::Store,
     photos: photos::PhotoDir,
     api: http::ApiClient,
+    open311: sync::Open311,
+    /// Held while the outbox is being delivered: one sync at a time.
+    sync_lock: tokio::sync::Mutex<()>,
     config: Config,
     retry: RetryPolicy,
 }
@@ -68,10 +72,13 @@ impl Core {
             env(setting.env).or_else(|| stored.get(setting.key).cloned())
         })?;
         let api = http::ApiClient::new(&config)?;
+        let open311 = sync::Open311::new(&config)?;
         Ok(Core {
             store,
             photos,
             api,
+            open311,
+            sync_lock: tokio::sync::Mutex::new(()),
             config,
             retry: RetryPolicy::default(),
         })
@@ -216,6 +223,35 @@ impl Core {
         self.store
             .run(|conn| reports::next_due(conn, now_ms()))
             .await
+    }
+
+    /// Delivers every report that is due, one after another, and records each
+    /// outcome. Only one delivery runs at a time; a second call waits for it.
+    pub async fn sync_outbox(&self) -> Result<sync::Pass, Error> {
+        /// A bound on one pass (each item is sent at most once per pass anyway).
+        const MAX_PER_PASS: usize = 10_000;
+        let _only_one = self.sync_lock.lock().await;
+        let mut pass = sync::Pass::default();
+        for _ in 0..MAX_PER_PASS {
+            let Some(id) = self.next_due().await? else {
+                break;
+            };
+            let report = self.report(id.clone()).await?;
+            self.apply(id.clone(), Event::Send { now_ms: now_ms() })
+                .await?;
+            let outcome = match sync::photo_bytes(&self.photos, &report.photos).await {
+                Ok(photos) => self.open311.send(&report, photos).await,
+                Err(err) => sync::Outcome::Permanent {
+                    reason: err.to_string(),
+                    status: 0,
+                },
+            };
+            let state = self
+                .apply(id, outcome.event(now_ms(), ids::jitter()))
+                .await?;
+            pass.count(&state);
+        }
+        Ok(pass)
     }
 
     /// The folder of photo files (for verification and, later, upload).

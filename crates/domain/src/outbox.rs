@@ -19,8 +19,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum OutboxState {
-    /// Waiting to be sent at or after `retry_at_ms`.
-    Queued { attempts: u32, retry_at_ms: i64 },
+    /// Waiting to be sent at or after `retry_at_ms`; `last_error` says why the
+    /// last attempt did not go through, if there was one.
+    Queued {
+        attempts: u32,
+        retry_at_ms: i64,
+        #[serde(default)]
+        last_error: Option<String>,
+    },
     /// Handed to the sender; the answer is not known yet.
     Sending { attempts: u32, started_at_ms: i64 },
     /// The server holds it.
@@ -145,6 +151,7 @@ impl OutboxState {
         OutboxState::Queued {
             attempts: 0,
             retry_at_ms: now_ms,
+            last_error: None,
         }
     }
 
@@ -169,6 +176,7 @@ impl OutboxState {
                 S::Queued {
                     attempts,
                     retry_at_ms,
+                    ..
                 },
                 Event::Send { now_ms },
             ) => {
@@ -187,10 +195,10 @@ impl OutboxState {
             (
                 S::Sending { attempts, .. },
                 Event::TransientFailure {
+                    reason,
                     retry_after_ms,
                     now_ms,
                     jitter,
-                    ..
                 },
             ) => {
                 let backoff = policy.delay_ms(*attempts, jitter);
@@ -200,6 +208,7 @@ impl OutboxState {
                 Ok(S::Queued {
                     attempts: *attempts,
                     retry_at_ms: now_ms.saturating_add(backoff.max(asked)),
+                    last_error: Some(reason),
                 })
             }
             (
@@ -217,6 +226,7 @@ impl OutboxState {
             (S::Sending { attempts, .. }, Event::Interrupted { now_ms }) => Ok(S::Queued {
                 attempts: *attempts,
                 retry_at_ms: now_ms,
+                last_error: Some("the app stopped while sending".into()),
             }),
             (S::Sending { .. }, Event::Cancel { .. }) => Err(Illegal::InFlight),
             (S::Rejected { .. }, Event::Retry { now_ms }) => Ok(S::new(now_ms)),
@@ -304,7 +314,8 @@ mod tests {
             s,
             OutboxState::Queued {
                 attempts: 1,
-                retry_at_ms: 510
+                retry_at_ms: 510,
+                last_error: Some("timeout".into()),
             }
         );
         assert!(!s.is_due(509));
@@ -327,7 +338,8 @@ mod tests {
             later,
             OutboxState::Queued {
                 attempts: 1,
-                retry_at_ms: 120_000
+                retry_at_ms: 120_000,
+                last_error: Some("timeout".into()),
             }
         );
         let capped = sending.next(transient(0, 0.0, Some(i64::MAX)), &P).unwrap();
@@ -335,7 +347,8 @@ mod tests {
             capped,
             OutboxState::Queued {
                 attempts: 1,
-                retry_at_ms: 3_600_000
+                retry_at_ms: 3_600_000,
+                last_error: Some("timeout".into()),
             }
         );
         let negative = sending.next(transient(0, 0.0, Some(-5)), &P).unwrap();
@@ -343,7 +356,8 @@ mod tests {
             negative,
             OutboxState::Queued {
                 attempts: 1,
-                retry_at_ms: 500
+                retry_at_ms: 500,
+                last_error: Some("timeout".into()),
             }
         );
     }
@@ -358,7 +372,8 @@ mod tests {
             s.next(Event::Interrupted { now_ms: 99 }, &P),
             Ok(OutboxState::Queued {
                 attempts: 3,
-                retry_at_ms: 99
+                retry_at_ms: 99,
+                last_error: Some("the app stopped while sending".into()),
             })
         );
         assert_eq!(

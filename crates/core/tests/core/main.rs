@@ -7,6 +7,7 @@ mod crash;
 mod home;
 mod migrations;
 mod outbox;
+mod sync;
 
 use std::{net::SocketAddr, path::Path};
 

@@ -1,0 +1,399 @@
+//! Delivering the outbox: each due report is sent as an Open311 `POST requests`
+//! with its photos and its id as `Idempotency-Key`, and the answer is turned
+//! into an outbox event. Only a 2xx answer whose body names a request id or a
+//! token confirms a report; anything else is retried or, for the refusals
+//! Open311 defines, shown to the resident with the server's reason.
+
+use std::time::{Duration, SystemTime};
+
+use cds_domain::{
+    outbox::{Event, OutboxState, ServerRef},
+    report::{Contact, ReportDetail},
+};
+use reqwest::{StatusCode, header};
+
+use crate::{Config, Error, photos::PhotoDir};
+
+/// Largest answer read from a server (anything longer is not an Open311 answer).
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// What one send attempt came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Confirmed(ServerRef),
+    /// Try again later (network, timeout, 408/429/5xx, an answer that confirms nothing).
+    Transient {
+        reason: String,
+        retry_after_ms: Option<i64>,
+    },
+    /// The server refused this report (400/403/404/409/413 and other 4xx).
+    Permanent {
+        reason: String,
+        status: u16,
+    },
+}
+
+impl Outcome {
+    /// The outbox event for this outcome at `now_ms`.
+    pub fn event(self, now_ms: i64, jitter: f64) -> Event {
+        match self {
+            Outcome::Confirmed(server) => Event::Confirmed { server, now_ms },
+            Outcome::Transient {
+                reason,
+                retry_after_ms,
+            } => Event::TransientFailure {
+                reason,
+                retry_after_ms,
+                now_ms,
+                jitter,
+            },
+            Outcome::Permanent { reason, status } => Event::PermanentFailure {
+                reason,
+                status: Some(status),
+                now_ms,
+            },
+        }
+    }
+}
+
+/// The Open311 client of the outbox.
+pub struct Open311 {
+    http: reqwest::Client,
+    base: url::Url,
+    api_key: Option<String>,
+}
+
+impl Open311 {
+    pub fn new(config: &Config) -> Result<Open311, Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.request_timeout)
+            // Photos take longer than a catalogue: a generous bound, still a bound.
+            .timeout(config.request_timeout * 8)
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .user_agent(concat!("cong-dan-so/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|err| Error::Internal(format!("HTTP client: {err}")))?;
+        Ok(Open311 {
+            http,
+            base: config.open311_url.clone(),
+            api_key: config.open311_api_key.clone(),
+        })
+    }
+
+    /// Sends one report. `photos` are the bytes of its photos, in order.
+    pub async fn send(&self, report: &ReportDetail, photos: Vec<Vec<u8>>) -> Outcome {
+        let url = match self.base.join("requests.json") {
+            Ok(url) => url,
+            Err(err) => {
+                return Outcome::Permanent {
+                    reason: format!("Open311 address: {err}"),
+                    status: 0,
+                };
+            }
+        };
+        let request = self
+            .http
+            .post(url)
+            .header("Idempotency-Key", &report.summary.id)
+            .header(header::ACCEPT, "application/json")
+            .multipart(form(report, self.api_key.as_deref(), photos));
+        match request.send().await {
+            Ok(response) => classify(response).await,
+            Err(err) => Outcome::Transient {
+                reason: format!("no answer: {err}"),
+                retry_after_ms: None,
+            },
+        }
+    }
+}
+
+/// The Open311 form: the spec's fields, the client id also as an attribute
+/// (servers that ignore the header still see it), and the photos as `media`.
+fn form(
+    report: &ReportDetail,
+    api_key: Option<&str>,
+    photos: Vec<Vec<u8>>,
+) -> reqwest::multipart::Form {
+    let draft = &report.draft;
+    let mut form = reqwest::multipart::Form::new()
+        .text(
+            "service_code",
+            draft.service_code.clone().unwrap_or_default(),
+        )
+        .text("description", draft.description.clone())
+        .text("attribute[client_request_id]", report.summary.id.clone());
+    if let Some(key) = api_key {
+        form = form.text("api_key", key.to_owned());
+    }
+    if let Some(location) = draft.location {
+        form = form
+            .text("lat", format!("{:.7}", location.lat))
+            .text("long", format!("{:.7}", location.lon));
+    }
+    if !draft.address.is_empty() {
+        form = form.text("address_string", draft.address.clone());
+    }
+    for (code, value) in &draft.attributes {
+        form = form.text(format!("attribute[{code}]"), value.clone());
+    }
+    if let Contact::Named { name, phone, email } = &draft.contact {
+        form = form.text("first_name", name.clone());
+        if !phone.is_empty() {
+            form = form.text("phone", phone.clone());
+        }
+        if !email.is_empty() {
+            form = form.text("email", email.clone());
+        }
+    }
+    for (index, bytes) in photos.into_iter().enumerate() {
+        let part =
+            reqwest::multipart::Part::bytes(bytes).file_name(format!("photo-{}.jpg", index + 1));
+        let part = part
+            .mime_str("image/jpeg")
+            .unwrap_or_else(|_| reqwest::multipart::Part::bytes(Vec::new()));
+        form = form.part("media", part);
+    }
+    form
+}
+
+/// `Retry-After` as seconds or an HTTP date, in milliseconds from now.
+fn retry_after(headers: &header::HeaderMap) -> Option<i64> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<i64>() {
+        return Some(seconds.max(0).saturating_mul(1000));
+    }
+    let when = httpdate(value)?;
+    let wait = when
+        .duration_since(SystemTime::now())
+        .unwrap_or(Duration::ZERO);
+    i64::try_from(wait.as_millis()).ok()
+}
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
+fn httpdate(text: &str) -> Option<SystemTime> {
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    let [_, day, month, year, clock, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| m == month)? as i64
+        + 1;
+    let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
+    let hms: Vec<i64> = clock
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [h, m, s] = hms.as_slice() else {
+        return None;
+    };
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = year - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    let secs = u64::try_from(days * 86_400 + h * 3600 + m * 60 + s).ok()?;
+    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+}
+
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                    return Err("answer too long".into());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(err) => return Err(format!("answer cut short: {err}")),
+        }
+    }
+}
+
+/// The first `description` of an Open311 error list, or the status text.
+fn server_reason(status: StatusCode, body: &[u8]) -> String {
+    let described = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|value| {
+            let first = value
+                .as_array()
+                .and_then(|list| list.first())
+                .cloned()
+                .unwrap_or(value);
+            first
+                .get("description")
+                .and_then(|d| d.as_str())
+                .map(str::to_owned)
+        });
+    let reason =
+        described.unwrap_or_else(|| status.canonical_reason().unwrap_or("refused").to_owned());
+    reason.chars().take(500).collect()
+}
+
+/// Finds the request id or token in a 2xx answer; tolerant of the shapes real
+/// servers use (a list or a single object; ids as strings or numbers).
+fn confirmation(body: &[u8]) -> Option<ServerRef> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let first = match &value {
+        serde_json::Value::Array(list) => list.first()?.clone(),
+        serde_json::Value::Object(_) => value.clone(),
+        _ => return None,
+    };
+    let field = |name: &str| -> Option<String> {
+        match first.get(name)? {
+            serde_json::Value::String(s) if !s.trim().is_empty() && s.len() <= 200 => {
+                Some(s.trim().to_owned())
+            }
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    field("service_request_id")
+        .map(ServerRef::Id)
+        .or_else(|| field("token").map(ServerRef::Token))
+}
+
+async fn classify(response: reqwest::Response) -> Outcome {
+    let status = response.status();
+    let wait = retry_after(response.headers());
+    let body = read_capped(response).await;
+    if status.is_success() {
+        return match body.as_deref().ok().and_then(confirmation) {
+            Some(server) => Outcome::Confirmed(server),
+            None => Outcome::Transient {
+                reason: format!(
+                    "status {status} without a request id (a login page, or a cut answer)"
+                ),
+                retry_after_ms: wait,
+            },
+        };
+    }
+    let body = body.unwrap_or_default();
+    if status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status.is_server_error()
+        || status.is_redirection()
+        || status.is_informational()
+    {
+        return Outcome::Transient {
+            reason: format!("{}: {}", status.as_u16(), server_reason(status, &body)),
+            retry_after_ms: wait,
+        };
+    }
+    Outcome::Permanent {
+        reason: server_reason(status, &body),
+        status: status.as_u16(),
+    }
+}
+
+/// Reads the photo files of a report (off the async threads).
+pub async fn photo_bytes(photos: &PhotoDir, hashes: &[String]) -> Result<Vec<Vec<u8>>, Error> {
+    let dir = photos.clone();
+    let hashes = hashes.to_vec();
+    tokio::task::spawn_blocking(move || {
+        hashes
+            .iter()
+            .map(|h| dir.read(h))
+            .collect::<std::io::Result<Vec<_>>>()
+    })
+    .await
+    .map_err(|err| Error::Internal(format!("photo reader stopped: {err}")))?
+    .map_err(|err| Error::Internal(format!("a photo of a queued report is missing: {err}")))
+}
+
+/// What one pass over the outbox did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pass {
+    pub confirmed: u32,
+    pub retrying: u32,
+    pub rejected: u32,
+}
+
+impl Pass {
+    pub fn count(&mut self, state: &OutboxState) {
+        match state {
+            OutboxState::Confirmed { .. } => self.confirmed += 1,
+            OutboxState::Rejected { .. } => self.rejected += 1,
+            _ => self.retrying += 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_id_or_a_token_confirms() {
+        assert_eq!(
+            confirmation(br#"[{"service_request_id":"12","token":"t"}]"#),
+            Some(ServerRef::Id("12".into()))
+        );
+        assert_eq!(
+            confirmation(br#"[{"service_request_id":12}]"#),
+            Some(ServerRef::Id("12".into()))
+        );
+        assert_eq!(
+            confirmation(br#"{"token":"abc"}"#),
+            Some(ServerRef::Token("abc".into()))
+        );
+        assert_eq!(
+            confirmation(br#"[{"service_request_id":null,"token":"abc"}]"#),
+            Some(ServerRef::Token("abc".into()))
+        );
+        for unconfirmed in [
+            &b"<html>Wi-Fi login</html>"[..],
+            b"[]",
+            br#"[{"service_request_id":""}]"#,
+            br#"[{"service_notice":"ok"}]"#,
+            br#"[{"service_req"#,
+            b"",
+            b"42",
+        ] {
+            assert_eq!(
+                confirmation(unconfirmed),
+                None,
+                "{}",
+                String::from_utf8_lossy(unconfirmed)
+            );
+        }
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let mut headers = header::HeaderMap::new();
+        headers.insert(header::RETRY_AFTER, "120".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(120_000));
+        headers.insert(
+            header::RETRY_AFTER,
+            "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&headers), Some(0), "a date in the past: now");
+        assert_eq!(
+            httpdate("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777))
+        );
+        headers.insert(header::RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn reasons_come_from_open311_errors() {
+        assert_eq!(
+            server_reason(
+                StatusCode::BAD_REQUEST,
+                br#"[{"code":400,"description":"service_code not found"}]"#
+            ),
+            "service_code not found"
+        );
+        assert_eq!(
+            server_reason(StatusCode::NOT_FOUND, b"<html>nope</html>"),
+            "Not Found"
+        );
+    }
+}

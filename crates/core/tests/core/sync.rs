@@ -1,0 +1,335 @@
+//! Delivering the outbox to the real gateway, exactly once, and to servers
+//! that answer what real networks and servers answer.
+
+use std::{path::Path, time::Duration};
+
+use axum::{Router, http::StatusCode, response::IntoResponse, routing::post};
+use cds_core::{Core, sync::Pass};
+use cds_domain::outbox::{Event, OutboxState, ServerRef};
+
+use crate::{gateway, outbox::complete_draft, serve};
+
+async fn open_for(data: &Path, api: &str, open311: Option<&str>) -> Core {
+    // Hostile servers get a short timeout (a send may take 8 times it).
+    let timeout = if open311.is_some() { "500" } else { "2000" };
+    let (api, open311) = (api.to_owned(), open311.map(str::to_owned));
+    Core::open(data.to_owned(), move |name| match name {
+        "CDS_API_URL" => Some(api.clone()),
+        "CDS_OPEN311_URL" => open311.clone(),
+        "CDS_OPEN311_API_KEY" => Some("cds-demo-key".into()),
+        "CDS_HTTP_TIMEOUT_MS" => Some(timeout.into()),
+        _ => None,
+    })
+    .await
+    .unwrap()
+}
+
+/// A real JPEG (the Huế test photo), made unique by a comment segment.
+fn real_photo(seed: u32) -> Vec<u8> {
+    const HUE: &[u8] = include_bytes!("../../../../assets/test-images/pothole_hue_synthetic.jpg");
+    let comment = format!("cds test photo {seed}");
+    let mut bytes = HUE[..2].to_vec();
+    bytes.extend_from_slice(&[0xFF, 0xFE]);
+    bytes.extend_from_slice(&u16::try_from(comment.len() + 2).unwrap().to_be_bytes());
+    bytes.extend_from_slice(comment.as_bytes());
+    bytes.extend_from_slice(&HUE[2..]);
+    bytes
+}
+
+/// Files a complete report with `photos` photos; returns its id.
+async fn file(core: &Core, seed: u32, photos: u32) -> String {
+    let mut draft = complete_draft(&format!("ổ gà số {seed}"));
+    draft.attributes = [("size".to_owned(), "large".to_owned())].into();
+    let saved = core.save_draft(None, draft).await.unwrap();
+    for i in 0..photos {
+        core.attach_photo(saved.id.clone(), real_photo(seed * 10 + i))
+            .await
+            .unwrap();
+    }
+    core.submit(saved.id).await.unwrap().report_id
+}
+
+fn gateway_requests(url: &str) -> Vec<serde_json::Value> {
+    let body = reqwest::blocking::get(format!("{url}open311/v2/requests.json?page_size=200"))
+        .unwrap()
+        .text()
+        .unwrap();
+    serde_json::from_str::<serde_json::Value>(&body)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivers_reports_with_their_photos_exactly_once() {
+    let gw_dir = tempfile::tempdir().unwrap();
+    let app_dir = tempfile::tempdir().unwrap();
+    let url = gateway(gw_dir.path()).await;
+    let core = open_for(app_dir.path(), &url, None).await;
+    let mut ids = Vec::new();
+    for seed in 0..3 {
+        ids.push(file(&core, seed, 2).await);
+    }
+    let pass = core.sync_outbox().await.unwrap();
+    assert_eq!(
+        pass,
+        Pass {
+            confirmed: 3,
+            retrying: 0,
+            rejected: 0
+        }
+    );
+    assert_eq!(
+        core.sync_outbox().await.unwrap(),
+        Pass::default(),
+        "nothing left to send"
+    );
+
+    // The app died after the server stored a report but before it recorded
+    // the answer: the resend under the same key gets the same request back.
+    let late = file(&core, 7, 1).await;
+    let report = core.report(late.clone()).await.unwrap();
+    core.apply(
+        late.clone(),
+        Event::Send {
+            now_ms: i64::MAX / 2,
+        },
+    )
+    .await
+    .ok();
+    let photos = cds_core::sync::photo_bytes(core.photo_dir(), &report.photos)
+        .await
+        .unwrap();
+    let config = core.config().clone();
+    let first = cds_core::sync::Open311::new(&config)
+        .unwrap()
+        .send(&report, photos)
+        .await;
+    let cds_core::sync::Outcome::Confirmed(ServerRef::Id(first_id)) = first else {
+        panic!("the gateway did not take it: {first:?}");
+    };
+    drop(core);
+    let core = open_for(app_dir.path(), &url, None).await; // recovery requeues it
+    assert_eq!(core.sync_outbox().await.unwrap().confirmed, 1);
+    let state = core.report(late).await.unwrap().summary.state;
+    assert!(
+        matches!(&state, OutboxState::Confirmed { server: ServerRef::Id(id), .. } if *id == first_id),
+        "{state:?}"
+    );
+
+    let url_for_check = url.clone();
+    let requests = tokio::task::spawn_blocking(move || gateway_requests(&url_for_check))
+        .await
+        .unwrap();
+    assert_eq!(requests.len(), 4, "each report exactly once at the gateway");
+    for id in &ids {
+        let detail = core.report(id.clone()).await.unwrap();
+        let OutboxState::Confirmed {
+            server: ServerRef::Id(server_id),
+            ..
+        } = &detail.summary.state
+        else {
+            panic!("not confirmed: {:?}", detail.summary.state);
+        };
+        let remote = requests
+            .iter()
+            .find(|r| r["service_request_id"] == server_id.as_str())
+            .unwrap();
+        assert_eq!(remote["description"], detail.draft.description.as_str());
+        let urls: Vec<String> = remote["media_urls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(urls.len(), 2);
+        for (url, hash) in urls.into_iter().zip(&detail.photos) {
+            let bytes = tokio::task::spawn_blocking(move || {
+                reqwest::blocking::get(url)
+                    .unwrap()
+                    .bytes()
+                    .unwrap()
+                    .to_vec()
+            })
+            .await
+            .unwrap();
+            assert_eq!(
+                &cds_core::photos::hash(&bytes),
+                hash,
+                "byte-identical at the gateway"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_servers_answer_decides_retry_rejection_or_confirmation() {
+    let hostile = Router::new()
+        .route(
+            "/portal/requests.json",
+            post(|_body: axum::body::Bytes| async {
+                (
+                    [("content-type", "text/html")],
+                    "<html>Đăng nhập Wi-Fi</html>",
+                )
+            }),
+        )
+        .route(
+            "/cut/requests.json",
+            post(|_body: axum::body::Bytes| async { "[{\"service_request_id\":\"4" }),
+        )
+        .route(
+            "/huge/requests.json",
+            post(|_body: axum::body::Bytes| async {
+                format!(
+                    "[{{\"service_request_id\":\"1\",\"x\":\"{}\"}}]",
+                    "a".repeat(200_000)
+                )
+            }),
+        )
+        .route(
+            "/empty/requests.json",
+            post(|_body: axum::body::Bytes| async {
+                (StatusCode::CREATED, "[{\"service_notice\":\"cảm ơn\"}]")
+            }),
+        )
+        .route(
+            "/token/requests.json",
+            post(|_body: axum::body::Bytes| async {
+                (
+                    StatusCode::OK,
+                    "{\"token\":\"tok-1\",\"service_request_id\":null}",
+                )
+            }),
+        )
+        .route(
+            "/number/requests.json",
+            post(|_body: axum::body::Bytes| async {
+                (StatusCode::CREATED, "[{\"service_request_id\":77}]")
+            }),
+        )
+        .route(
+            "/busy/requests.json",
+            post(|_body: axum::body::Bytes| async {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [("retry-after", "120")],
+                    "busy",
+                )
+                    .into_response()
+            }),
+        )
+        .route(
+            "/slow-down/requests.json",
+            post(|_body: axum::body::Bytes| async { StatusCode::TOO_MANY_REQUESTS }),
+        )
+        .route(
+            "/reject/requests.json",
+            post(|_body: axum::body::Bytes| async {
+                (
+                    StatusCode::BAD_REQUEST,
+                    "[{\"code\":400,\"description\":\"service_code not found\"}]",
+                )
+            }),
+        )
+        .route(
+            "/conflict/requests.json",
+            post(|_body: axum::body::Bytes| async {
+                (
+                    StatusCode::CONFLICT,
+                    "[{\"code\":409,\"description\":\"key reused\"}]",
+                )
+            }),
+        )
+        .route(
+            "/too-big/requests.json",
+            post(|_body: axum::body::Bytes| async { StatusCode::PAYLOAD_TOO_LARGE }),
+        )
+        .route(
+            "/never/requests.json",
+            post(|_body: axum::body::Bytes| async {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                "[]"
+            }),
+        );
+    // Each handler reads the body first, as Open311 servers do (parsing the
+    // form); an answer sent before the upload ends is a case for the sync issue.
+    let base = serve(hostile).await;
+    let retry = |min_wait: i64| move |state: &OutboxState, now: i64| matches!(state, OutboxState::Queued { attempts: 1, retry_at_ms, last_error: Some(_) } if *retry_at_ms >= now + min_wait);
+    type Check = Box<dyn Fn(&OutboxState, i64) -> bool>;
+    let cases: Vec<(&str, Check)> = vec![
+        ("portal", Box::new(retry(2_000))),
+        ("cut", Box::new(retry(2_000))),
+        ("huge", Box::new(retry(2_000))),
+        ("empty", Box::new(retry(2_000))),
+        ("never", Box::new(retry(2_000))),
+        ("busy", Box::new(retry(119_000))),
+        ("slow-down", Box::new(retry(2_000))),
+        (
+            "token",
+            Box::new(
+                |s: &OutboxState, _| matches!(s, OutboxState::Confirmed { server: ServerRef::Token(t), .. } if t == "tok-1"),
+            ),
+        ),
+        (
+            "number",
+            Box::new(
+                |s: &OutboxState, _| matches!(s, OutboxState::Confirmed { server: ServerRef::Id(id), .. } if id == "77"),
+            ),
+        ),
+        (
+            "reject",
+            Box::new(
+                |s: &OutboxState, _| matches!(s, OutboxState::Rejected { reason, status: Some(400), .. } if reason == "service_code not found"),
+            ),
+        ),
+        (
+            "conflict",
+            Box::new(|s: &OutboxState, _| {
+                matches!(
+                    s,
+                    OutboxState::Rejected {
+                        status: Some(409),
+                        ..
+                    }
+                )
+            }),
+        ),
+        (
+            "too-big",
+            Box::new(|s: &OutboxState, _| {
+                matches!(
+                    s,
+                    OutboxState::Rejected {
+                        status: Some(413),
+                        ..
+                    }
+                )
+            }),
+        ),
+    ];
+    for (path, check) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let core = open_for(
+            dir.path(),
+            "http://127.0.0.1:9/",
+            Some(&format!("{base}{path}/")),
+        )
+        .await;
+        let id = file(&core, 1, 1).await;
+        let started = std::time::Instant::now();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        core.sync_outbox().await.unwrap();
+        let state = core.report(id).await.unwrap().summary.state;
+        assert!(check(&state, now), "{path}: {state:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{path}: took {:?}",
+            started.elapsed()
+        );
+    }
+}
