@@ -5,8 +5,9 @@ use std::process::Command;
 
 use crate::{Result, proc, root, run::build_native, setup, step, target_dir, ui};
 
-/// The crash test runs on its own, so that its summary shows.
+/// The crash and fault tests run on their own, so that their summaries show.
 pub const CRASH_TEST: &str = "crash::reports_survive_sigkill_at_random_moments";
+pub const FAULT_TEST: &str = "faults::every_report_arrives_exactly_once_through_a_faulty_network";
 
 pub fn test() -> Result {
     let started = std::time::Instant::now();
@@ -40,18 +41,31 @@ pub fn test() -> Result {
         "--",
         "--skip",
         CRASH_TEST,
+        "--skip",
+        FAULT_TEST,
     ]))?;
-    step("crash test: the outbox under SIGKILL (CDS_CRASH_RUNS, default 200)");
-    proc::run(&mut cargo(&[
-        "test",
-        "--workspace",
-        "--test",
-        "core",
-        "--",
-        CRASH_TEST,
-        "--exact",
-        "--nocapture",
-    ]))?;
+    for (title, test) in [
+        (
+            "crash test: the outbox under SIGKILL (CDS_CRASH_RUNS, default 200)",
+            CRASH_TEST,
+        ),
+        (
+            "fault test: reports through a faulty proxy (CDS_FAULT_REPORTS, default 300)",
+            FAULT_TEST,
+        ),
+    ] {
+        step(title);
+        proc::run(&mut cargo(&[
+            "test",
+            "--workspace",
+            "--test",
+            "core",
+            "--",
+            test,
+            "--exact",
+            "--nocapture",
+        ]))?;
+    }
 
     fuzz_gateway()?;
 

@@ -37,6 +37,13 @@ pub const HTTP_TIMEOUT_MS: Setting = Setting {
     key: "http_timeout_ms",
 };
 
+/// First wait after a failed send; doubles with every failure (with jitter).
+pub const RETRY_BASE_MS: Setting = Setting {
+    env: "CDS_RETRY_BASE_MS",
+    key: "retry_base_ms",
+};
+const DEFAULT_RETRY_BASE_MS: i64 = 5_000;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Holds the database (and, later, photos).
@@ -48,6 +55,8 @@ pub struct Config {
     pub open311_api_key: Option<String>,
     /// Upper bound of one request to the API, connection included.
     pub request_timeout: Duration,
+    /// First wait after a failed send, in milliseconds.
+    pub retry_base_ms: i64,
 }
 
 impl Config {
@@ -90,12 +99,27 @@ impl Config {
                     ))
                 })?,
         };
+        let retry_base_ms = match get(RETRY_BASE_MS) {
+            None => DEFAULT_RETRY_BASE_MS,
+            Some(value) => value
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|ms| (10..=3_600_000).contains(ms))
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "{}: not a number of milliseconds from 10 to 3600000: {value}",
+                        RETRY_BASE_MS.env
+                    ))
+                })?,
+        };
         Ok(Config {
             data_dir,
             api_url,
             open311_url,
             open311_api_key: get(OPEN311_API_KEY),
             request_timeout,
+            retry_base_ms,
         })
     }
 }

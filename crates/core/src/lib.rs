@@ -73,6 +73,7 @@ impl Core {
         })?;
         let api = http::ApiClient::new(&config)?;
         let open311 = sync::Open311::new(&config)?;
+        let retry_base_ms = config.retry_base_ms;
         Ok(Core {
             store,
             photos,
@@ -80,7 +81,10 @@ impl Core {
             open311,
             sync_lock: tokio::sync::Mutex::new(()),
             config,
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy {
+                base_ms: retry_base_ms,
+                ..RetryPolicy::default()
+            },
         })
     }
 
