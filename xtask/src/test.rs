@@ -7,6 +7,7 @@ use crate::{Result, proc, root, run::build_native, setup, step, target_dir, ui};
 
 /// The crash and fault tests run on their own, so that their summaries show.
 pub const CRASH_TEST: &str = "crash::reports_survive_sigkill_at_random_moments";
+pub const SEND_CRASH_TEST: &str = "crash::sending_survives_sigkill_at_random_moments";
 pub const FAULT_TEST: &str = "faults::every_report_arrives_exactly_once_through_a_faulty_network";
 
 pub fn test() -> Result {
@@ -43,11 +44,17 @@ pub fn test() -> Result {
         CRASH_TEST,
         "--skip",
         FAULT_TEST,
+        "--skip",
+        SEND_CRASH_TEST,
     ]))?;
     for (title, test) in [
         (
             "crash test: the outbox under SIGKILL (CDS_CRASH_RUNS, default 200)",
             CRASH_TEST,
+        ),
+        (
+            "crash test while sending to the gateway (CDS_CRASH_RUNS, default 200)",
+            SEND_CRASH_TEST,
         ),
         (
             "fault test: reports through a faulty proxy (CDS_FAULT_REPORTS, default 300)",

@@ -309,3 +309,250 @@ async fn reports_survive_sigkill_at_random_moments() {
         "most kills came before the child did anything: the test proves little"
     );
 }
+
+const SENDER_DIR: &str = "CDS_CRASH_SENDER_DIR";
+const SENDER_GATEWAY: &str = "CDS_CRASH_SENDER_GATEWAY";
+
+/// Opens the engine on `dir`, sending to the gateway at `gateway`.
+async fn open_sender(dir: &Path, gateway: &str) -> cds_core::Core {
+    let gateway = gateway.to_owned();
+    cds_core::Core::open(dir.to_owned(), move |name| match name {
+        "CDS_API_URL" => Some(gateway.clone()),
+        "CDS_OPEN311_API_KEY" => Some("cds-demo-key".into()),
+        "CDS_HTTP_TIMEOUT_MS" => Some("2000".into()),
+        "CDS_RETRY_BASE_MS" => Some("10".into()),
+        _ => None,
+    })
+    .await
+    .unwrap()
+}
+
+/// A real JPEG, unique per `seed`.
+fn jpeg(seed: u64) -> Vec<u8> {
+    const HUE: &[u8] = include_bytes!("../../../../assets/test-images/pothole_hue_synthetic.jpg");
+    let comment = format!("crash-send photo {seed}");
+    let mut bytes = HUE[..2].to_vec();
+    bytes.extend_from_slice(&[0xFF, 0xFE]);
+    bytes.extend_from_slice(&u16::try_from(comment.len() + 2).unwrap().to_be_bytes());
+    bytes.extend_from_slice(comment.as_bytes());
+    bytes.extend_from_slice(&HUE[2..]);
+    bytes
+}
+
+/// The sending child: files reports and delivers them until it is killed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the crash test's sending child, started by sending_survives_sigkill_at_random_moments"]
+async fn sending_child() {
+    let dir = std::env::var_os(SENDER_DIR).expect("started by the crash test");
+    let gateway = std::env::var(SENDER_GATEWAY).expect("started by the crash test");
+    let core = open_sender(Path::new(&dir), &gateway).await;
+    let pid = u64::from(std::process::id());
+    for i in 0u64.. {
+        let mut draft = complete_draft(&format!("gửi {pid} {i}"));
+        draft.attributes = [("size".to_owned(), "small".to_owned())].into();
+        let saved = core.save_draft(None, draft).await.unwrap();
+        for j in 0..=(i % 2) {
+            core.attach_photo(saved.id.clone(), jpeg((pid << 20) ^ (i << 4) ^ j))
+                .await
+                .unwrap();
+        }
+        let receipt = core.submit(saved.id).await.unwrap();
+        println!("submitted {}", receipt.report_id);
+        core.sync_outbox().await.unwrap();
+    }
+}
+
+/// Every report on the device is confirmed and at the gateway exactly once,
+/// with its photos byte-identical. Returns how many reports were checked.
+async fn verify_delivery(core: &cds_core::Core, gateway: &str, fresh: &[String]) -> usize {
+    use cds_domain::outbox::{OutboxState, ServerRef};
+    let url = gateway.to_owned();
+    let remote: Vec<serde_json::Value> = tokio::task::spawn_blocking(move || {
+        let mut all = Vec::new();
+        let mut page = 0;
+        loop {
+            page += 1;
+            let list: Vec<serde_json::Value> = serde_json::from_str(
+                &reqwest::blocking::get(format!(
+                    "{url}open311/v2/requests.json?page_size=200&page={page}"
+                ))
+                .unwrap()
+                .text()
+                .unwrap(),
+            )
+            .unwrap();
+            if list.is_empty() {
+                break all;
+            }
+            all.extend(list);
+        }
+    })
+    .await
+    .unwrap();
+    let counts = core.counts().await.unwrap();
+    assert_eq!(
+        (counts.pending, counts.rejected),
+        (0, 0),
+        "device and gateway agree after a sync"
+    );
+    let mut local = 0;
+    let mut page = core.reports(None, 100).await.unwrap();
+    loop {
+        local += page.items.len();
+        match page.next {
+            Some(next) => page = core.reports(Some(next), 100).await.unwrap(),
+            None => break,
+        }
+    }
+    assert_eq!(
+        remote.len(),
+        local,
+        "each report exactly once at the gateway"
+    );
+    for id in fresh {
+        let detail = core.report(id.clone()).await.unwrap();
+        let OutboxState::Confirmed {
+            server: ServerRef::Id(server_id),
+            ..
+        } = &detail.summary.state
+        else {
+            panic!("not confirmed: {:?}", detail.summary.state);
+        };
+        let found = remote
+            .iter()
+            .find(|r| r["service_request_id"] == server_id.as_str())
+            .unwrap();
+        assert_eq!(found["description"], detail.draft.description.as_str());
+        let urls: Vec<String> = found["media_urls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u.as_str().unwrap().to_owned())
+            .collect();
+        let hashes = tokio::task::spawn_blocking(move || {
+            urls.iter()
+                .map(|u| {
+                    cds_core::photos::hash(&reqwest::blocking::get(u).unwrap().bytes().unwrap())
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            hashes, detail.photos,
+            "photos byte-identical at the gateway"
+        );
+    }
+    fresh.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sending_survives_sigkill_at_random_moments() {
+    let runs: u32 = std::env::var("CDS_CRASH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos()
+        | 1;
+    let mut rng = seed;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 17;
+        rng ^= rng << 5;
+        rng
+    };
+    let exe = std::env::current_exe().unwrap();
+    let mut app = tempfile::tempdir().unwrap();
+    // The gateway of the current device; kept alive (its folder) until replaced.
+    let mut _gw_dir = tempfile::tempdir().unwrap();
+    let mut gateway = String::new();
+    let (mut filed, mut checked, mut killed_while_sending) = (0, 0, 0);
+    for run in 0..runs {
+        // A fresh device and gateway now and then keep each check quick.
+        if run % 25 == 0 {
+            app = tempfile::tempdir().unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            gateway = crate::gateway(dir.path()).await;
+            _gw_dir = dir;
+        }
+        let mut child = Command::new(&exe)
+            .args([
+                "--ignored",
+                "--exact",
+                "crash::sending_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(SENDER_DIR, app.path())
+            .env(SENDER_GATEWAY, &gateway)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(u64::from(10 + next() % 300))).await;
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut stderr = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
+            panic!("run {run} (seed {seed}): the sender exited by itself ({status}): {stderr}");
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let mut output = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut output)
+            .unwrap();
+        let complete = output.rsplit_once('\n').map_or("", |(done, _)| done);
+        let fresh: Vec<String> = complete
+            .lines()
+            .filter_map(|l| l.strip_prefix("submitted "))
+            .map(str::to_owned)
+            .collect();
+        filed += fresh.len();
+        let sending: i64 = Connection::open(app.path().join(cds_core::db::DB_FILE))
+            .and_then(|conn| {
+                conn.query_row(
+                    "SELECT COUNT(*) FROM reports WHERE state_kind = 'sending'",
+                    [],
+                    |row| row.get(0),
+                )
+            })
+            .unwrap_or(0);
+        if sending > 0 {
+            killed_while_sending += 1;
+        }
+        // The next start: recovery, then a sync finishes what the kill interrupted.
+        let core = open_sender(app.path(), &gateway).await;
+        for _ in 0..50 {
+            core.sync_outbox().await.unwrap();
+            if core.counts().await.unwrap().pending == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        checked += verify_delivery(&core, &gateway, &fresh).await;
+    }
+    println!(
+        "crash test while sending: {runs} SIGKILL runs passed (seed {seed}), {killed_while_sending} \
+         killed in the middle of a send; {filed} reports filed, each at the gateway exactly once \
+         with its photos ({checked} checked one by one)"
+    );
+    assert!(
+        killed_while_sending > runs / 10,
+        "too few kills landed during a send"
+    );
+    assert!(
+        filed as u32 > runs,
+        "the sender filed too little before the kills to prove anything"
+    );
+}
