@@ -258,6 +258,70 @@ impl Core {
         Ok(pass)
     }
 
+    /// Pulls what the province says of my confirmed reports (status, answer,
+    /// history) and resolves tokens into ids. Returns the reports that changed,
+    /// for the UI to announce; an unreachable server is `Pulled::offline`.
+    pub async fn pull_reports(&self) -> Result<sync::Pulled, Error> {
+        /// Ids per `GET requests` call.
+        const CHUNK: usize = 50;
+        let confirmed = self.store.run(|conn| reports::confirmed(conn)).await?;
+        let mut by_server = std::collections::HashMap::new();
+        let mut pulled = sync::Pulled::default();
+        for (report_id, server) in confirmed {
+            match server {
+                cds_domain::outbox::ServerRef::Id(id) => {
+                    by_server.insert(id, report_id);
+                }
+                cds_domain::outbox::ServerRef::Token(token) => {
+                    match self.open311.resolve_token(&token).await {
+                        Ok(Some(id)) => {
+                            by_server.insert(id, report_id);
+                        }
+                        Ok(None) => {}
+                        Err(reason) => {
+                            log::info!("token {token} not resolved: {reason}");
+                            pulled.offline = true;
+                        }
+                    }
+                }
+            }
+        }
+        let ids: Vec<String> = by_server.keys().cloned().collect();
+        for chunk in ids.chunks(CHUNK) {
+            let answers = match self.open311.fetch(chunk).await {
+                Ok(answers) => answers,
+                Err(reason) => {
+                    log::info!("pulling report status: {reason}");
+                    pulled.offline = true;
+                    continue;
+                }
+            };
+            let now = now_ms();
+            let mut found = Vec::new();
+            for answer in &answers {
+                if let Some(remote) = sync::remote_status(answer, now)
+                    && let Some(report_id) = by_server.get(&remote.server_id)
+                {
+                    found.push((report_id.clone(), remote));
+                }
+            }
+            let changed = self
+                .store
+                .run(move |conn| {
+                    let mut changed = Vec::new();
+                    for (report_id, remote) in &found {
+                        if reports::store_remote(conn, report_id, remote)? {
+                            changed.push(report_id.clone());
+                        }
+                    }
+                    Ok(changed)
+                })
+                .await?;
+            pulled.changed.extend(changed);
+        }
+        Ok(pulled)
+    }
+
     /// The folder of photo files (for verification and, later, upload).
     pub fn photo_dir(&self) -> &photos::PhotoDir {
         &self.photos

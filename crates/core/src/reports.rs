@@ -476,11 +476,20 @@ pub fn detail(conn: &Connection, id: &str) -> Result<ReportDetail, StoreError> {
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
+    let remote: Option<String> = conn
+        .query_row(
+            "SELECT body FROM report_remote WHERE report_id = ?1",
+            [id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let remote = remote.map(|body| serde_json::from_str(&body)).transpose()?;
     Ok(ReportDetail {
         summary,
         draft,
         photos,
         history,
+        remote,
     })
 }
 
@@ -551,6 +560,7 @@ pub fn edit_rejected(
         "UPDATE report_history SET report_id = ?2 WHERE report_id = ?1",
         params![id, new_id],
     )?;
+    tx.execute("DELETE FROM report_remote WHERE report_id = ?1", [id])?;
     add_history(&tx, &new_id, now_ms, &queued)?;
     tx.commit()?;
     Ok(Receipt {
@@ -558,4 +568,53 @@ pub fn edit_rejected(
         code,
         submitted_at_ms,
     })
+}
+
+/// Confirmed reports and how the server knows them: (report id, server ref).
+pub fn confirmed(
+    conn: &Connection,
+) -> Result<Vec<(String, cds_domain::outbox::ServerRef)>, StoreError> {
+    let mut statement =
+        conn.prepare("SELECT id, state FROM reports WHERE state_kind = 'confirmed' ORDER BY seq")?;
+    let rows = statement.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, state) = row?;
+        if let OutboxState::Confirmed { server, .. } = serde_json::from_str(&state)? {
+            out.push((id, server));
+        }
+    }
+    Ok(out)
+}
+
+/// Stores what the server says of a report; returns whether it changed.
+pub fn store_remote(
+    conn: &Connection,
+    report_id: &str,
+    remote: &cds_domain::report::RemoteStatus,
+) -> Result<bool, StoreError> {
+    let before: Option<String> = conn
+        .query_row(
+            "SELECT body FROM report_remote WHERE report_id = ?1",
+            [report_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let changed = match before {
+        Some(body) => {
+            let mut old: cds_domain::report::RemoteStatus = serde_json::from_str(&body)?;
+            old.pulled_at_ms = remote.pulled_at_ms;
+            old != *remote
+        }
+        None => true,
+    };
+    conn.execute(
+        "INSERT INTO report_remote (report_id, body, updated_datetime, pulled_at_ms) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (report_id) DO UPDATE SET body = excluded.body,
+             updated_datetime = excluded.updated_datetime, pulled_at_ms = excluded.pulled_at_ms",
+        params![report_id, serde_json::to_string(remote)?, remote.updated_datetime, remote.pulled_at_ms],
+    )?;
+    Ok(changed)
 }

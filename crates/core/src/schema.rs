@@ -58,4 +58,11 @@ pub const MIGRATIONS: &[&str] = &[
          state TEXT NOT NULL,            -- OutboxState after the change, JSON
          PRIMARY KEY (report_id, seq)
      ) STRICT;",
+    // 3: what the province says about my reports.
+    "CREATE TABLE report_remote (
+         report_id TEXT PRIMARY KEY REFERENCES reports (id),
+         body TEXT NOT NULL,             -- RemoteStatus as JSON
+         updated_datetime TEXT,
+         pulled_at_ms INTEGER NOT NULL
+     ) STRICT;",
 ];

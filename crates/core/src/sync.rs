@@ -156,6 +156,121 @@ fn form(
     form
 }
 
+impl Open311 {
+    /// `GET requests.json?service_request_id=…&extensions=true`: what the server
+    /// says of these requests (any it does not know are simply absent).
+    pub async fn fetch(&self, ids: &[String]) -> Result<Vec<serde_json::Value>, String> {
+        let mut url = self
+            .base
+            .join("requests.json")
+            .map_err(|err| err.to_string())?;
+        url.query_pairs_mut()
+            .append_pair("service_request_id", &ids.join(","))
+            .append_pair("extensions", "true");
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|err| err.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("status {}", response.status()));
+        }
+        let body = read_capped_to(response, 4 * 1024 * 1024).await?;
+        match serde_json::from_slice::<serde_json::Value>(&body).map_err(|err| err.to_string())? {
+            serde_json::Value::Array(list) => Ok(list),
+            _ => Err("not a list of requests".into()),
+        }
+    }
+
+    /// `GET tokens/{token}.json`: the request id a token stands for, once known.
+    pub async fn resolve_token(&self, token: &str) -> Result<Option<String>, String> {
+        let url = self
+            .base
+            .join(&format!("tokens/{}.json", utf8_percent(token)))
+            .map_err(|err| err.to_string())?;
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|err| err.to_string())?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let body = read_capped_to(response, MAX_ANSWER_BYTES).await?;
+        Ok(match confirmation(&body) {
+            Some(ServerRef::Id(id)) => Some(id),
+            _ => None,
+        })
+    }
+}
+
+fn utf8_percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Reads what a server says of a request, tolerating absent or odd fields.
+pub fn remote_status(
+    value: &serde_json::Value,
+    now_ms: i64,
+) -> Option<cds_domain::report::RemoteStatus> {
+    use cds_domain::report::{RemoteStatus, RemoteUpdate};
+    let text = |v: &serde_json::Value| -> Option<String> {
+        match v {
+            serde_json::Value::String(s) => Some(s.chars().take(4000).collect()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let server_id = text(&value["service_request_id"]).filter(|id| !id.is_empty())?;
+    let updates = value["updates"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .take(500)
+                .map(|u| RemoteUpdate {
+                    updated_datetime: text(&u["updated_datetime"]).unwrap_or_default(),
+                    detailed_status: text(&u["detailed_status"]).unwrap_or_default(),
+                    note: text(&u["note"]).unwrap_or_default(),
+                    media_url: text(&u["media_url"]),
+                    by: text(&u["by"]).unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut media_urls: Vec<String> = value["media_urls"]
+        .as_array()
+        .map(|list| list.iter().filter_map(text).take(20).collect())
+        .unwrap_or_default();
+    if media_urls.is_empty()
+        && let Some(url) = text(&value["media_url"]).filter(|u| !u.is_empty())
+    {
+        media_urls.push(url);
+    }
+    Some(RemoteStatus {
+        server_id,
+        status: text(&value["status"]).unwrap_or_else(|| "open".into()),
+        detailed_status: text(&value["detailed_status"]),
+        note: text(&value["status_notes"]).unwrap_or_default(),
+        agency: text(&value["agency_responsible"]).unwrap_or_default(),
+        expected_datetime: text(&value["expected_datetime"]),
+        updated_datetime: text(&value["updated_datetime"]),
+        media_urls,
+        rating: value["rating"].as_u64().and_then(|r| u8::try_from(r).ok()),
+        updates,
+        pulled_at_ms: now_ms,
+    })
+}
+
 /// `Retry-After` as seconds or an HTTP date, in milliseconds from now.
 fn retry_after(headers: &header::HeaderMap) -> Option<i64> {
     let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
@@ -199,12 +314,16 @@ fn httpdate(text: &str) -> Option<SystemTime> {
     Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
 }
 
-async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
+async fn read_capped(response: reqwest::Response) -> Result<Vec<u8>, String> {
+    read_capped_to(response, MAX_ANSWER_BYTES).await
+}
+
+async fn read_capped_to(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                if body.len() + chunk.len() > max {
                     return Err("answer too long".into());
                 }
                 body.extend_from_slice(&chunk);
@@ -304,6 +423,15 @@ pub async fn photo_bytes(photos: &PhotoDir, hashes: &[String]) -> Result<Vec<Vec
     .await
     .map_err(|err| Error::Internal(format!("photo reader stopped: {err}")))?
     .map_err(|err| Error::Internal(format!("a photo of a queued report is missing: {err}")))
+}
+
+/// What a pull brought.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pulled {
+    /// Reports whose status, answer or history changed.
+    pub changed: Vec<String>,
+    /// Some of the server could not be reached; try again later.
+    pub offline: bool,
 }
 
 /// What one pass over the outbox did.

@@ -423,6 +423,8 @@ pub struct ReportDetail {
     pub photos: Vec<String>,
     /// Every state the report has been in, oldest first, with its time.
     pub history: Vec<HistoryEntry>,
+    /// The province's side, once pulled.
+    pub remote: Option<RemoteStatus>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -453,4 +455,35 @@ pub struct Counts {
     pub pending: u32,
     /// Refused by the server; the resident should look.
     pub rejected: u32,
+}
+
+/// What the province says about a report: its status, the agency's answer and
+/// the history, as last pulled from the server (absent until the first pull).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RemoteStatus {
+    pub server_id: String,
+    /// `open` or `closed` (Open311).
+    pub status: String,
+    /// The detailed state when the server gives one (`received`, `resolved`, …).
+    pub detailed_status: Option<String>,
+    /// The agency's latest public answer.
+    pub note: String,
+    pub agency: String,
+    pub expected_datetime: Option<String>,
+    pub updated_datetime: Option<String>,
+    /// Photos: the resident's, then the agency's (a photo of the fix).
+    pub media_urls: Vec<String>,
+    pub rating: Option<u8>,
+    pub updates: Vec<RemoteUpdate>,
+    /// When the device last heard from the server about it (Unix ms).
+    pub pulled_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RemoteUpdate {
+    pub updated_datetime: String,
+    pub detailed_status: String,
+    pub note: String,
+    pub media_url: Option<String>,
+    pub by: String,
 }

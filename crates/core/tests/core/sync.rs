@@ -333,3 +333,118 @@ async fn what_servers_answer_decides_retry_rejection_or_confirmation() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pulls_the_agency_answer_and_history_of_my_reports() {
+    let gw_dir = tempfile::tempdir().unwrap();
+    let app_dir = tempfile::tempdir().unwrap();
+    let url = gateway(gw_dir.path()).await;
+    let core = open_for(app_dir.path(), &url, None).await;
+    let id = file(&core, 3, 1).await;
+    let other = file(&core, 4, 1).await;
+    assert_eq!(core.sync_outbox().await.unwrap().confirmed, 2);
+    let first = core.pull_reports().await.unwrap();
+    assert!(!first.offline);
+    assert_eq!(first.changed.len(), 2, "first news of both");
+    assert_eq!(
+        core.pull_reports().await.unwrap().changed,
+        Vec::<String>::new(),
+        "nothing new"
+    );
+
+    // Staff resolve one with an answer and a photo of the fix.
+    let OutboxState::Confirmed {
+        server: ServerRef::Id(server_id),
+        ..
+    } = core.report(id.clone()).await.unwrap().summary.state
+    else {
+        panic!("not confirmed");
+    };
+    let conn = rusqlite::Connection::open(gw_dir.path().join("gateway.sqlite3")).unwrap();
+    cds_gateway::auth::register_staff(&conn, "Cán bộ", "staff-secret").unwrap();
+    drop(conn);
+    let (base, fix) = (url.clone(), real_photo(99));
+    let status = tokio::task::spawn_blocking(move || {
+        let form = reqwest::blocking::multipart::Form::new()
+            .text("detailed_status", "resolved")
+            .text("note", "Đã vá xong")
+            .part(
+                "media",
+                reqwest::blocking::multipart::Part::bytes(fix).file_name("fix.jpg"),
+            );
+        reqwest::blocking::Client::new()
+            .post(format!("{base}api/v1/staff/requests/{server_id}/updates"))
+            .bearer_auth("staff-secret")
+            .multipart(form)
+            .send()
+            .unwrap()
+            .status()
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, reqwest::StatusCode::OK);
+
+    let pulled = core.pull_reports().await.unwrap();
+    assert_eq!(
+        pulled.changed,
+        vec![id.clone()],
+        "only the answered one changed"
+    );
+    let remote = core.report(id).await.unwrap().remote.unwrap();
+    assert_eq!(remote.status, "closed");
+    assert_eq!(remote.detailed_status.as_deref(), Some("resolved"));
+    assert_eq!(remote.note, "Đã vá xong");
+    assert_eq!(
+        remote.media_urls.len(),
+        2,
+        "the resident's photo and the fix"
+    );
+    let states: Vec<&str> = remote
+        .updates
+        .iter()
+        .map(|u| u.detailed_status.as_str())
+        .collect();
+    assert_eq!(states, ["received", "resolved"]);
+    assert_eq!(
+        core.report(other)
+            .await
+            .unwrap()
+            .remote
+            .unwrap()
+            .detailed_status
+            .as_deref(),
+        Some("received")
+    );
+
+    // The server gone: an offline pull, nothing lost.
+    drop(core);
+    let core = open_for(
+        app_dir.path(),
+        "http://127.0.0.1:9/",
+        Some("http://127.0.0.1:9/open311/v2/"),
+    )
+    .await;
+    let pulled = core.pull_reports().await.unwrap();
+    assert!(pulled.offline && pulled.changed.is_empty());
+    assert_eq!(core.counts().await.unwrap().pending, 0);
+}
+
+#[test]
+fn tolerant_of_what_other_open311_servers_return() {
+    let value = serde_json::json!({
+        "service_request_id": 4711, "status": "closed", "status_notes": null,
+        "media_url": "https://city.example/p.jpg", "updated_datetime": "2026-11-20T10:00:00+07:00",
+        "unknown_field": [1, 2, 3]
+    });
+    let remote = cds_core::sync::remote_status(&value, 5).unwrap();
+    assert_eq!(remote.server_id, "4711");
+    assert_eq!(remote.status, "closed");
+    assert_eq!(remote.note, "");
+    assert_eq!(
+        remote.media_urls,
+        vec!["https://city.example/p.jpg".to_owned()]
+    );
+    assert!(remote.updates.is_empty());
+    assert!(cds_core::sync::remote_status(&serde_json::json!({"status": "open"}), 5).is_none());
+    assert!(cds_core::sync::remote_status(&serde_json::json!("<html>"), 5).is_none());
+}
