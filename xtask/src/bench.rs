@@ -6,7 +6,7 @@ use std::process::Command;
 use crate::{Result, proc, root, step};
 
 /// Benchmarks by name.
-const BENCHES: &[&str] = &["outbox", "gateway"];
+const BENCHES: &[&str] = &["outbox", "gateway", "sync"];
 
 pub fn bench(name: Option<&str>) -> Result {
     let selected: Vec<&str> = match name {
@@ -23,6 +23,7 @@ pub fn bench(name: Option<&str>) -> Result {
         match name {
             "outbox" => outbox()?,
             "gateway" => gateway()?,
+            "sync" => sync()?,
             _ => unreachable!("listed above"),
         }
     }
@@ -124,4 +125,45 @@ fn gateway() -> Result {
         );
     }
     Ok(())
+}
+
+/// Delivering 1,000 reports with three 250 KB photos next to curl sending the
+/// same requests, and the fault test with 1,000 reports.
+fn sync() -> Result {
+    crate::setup::apt_install_missing(&["curl"])?;
+    step("sync: building the release gateway");
+    proc::run(Command::new("cargo").current_dir(root()).args([
+        "build",
+        "--release",
+        "--package",
+        "cds-gateway",
+        "--bin",
+        "cds-gateway",
+    ]))?;
+    step("sync: delivery next to curl (release build)");
+    proc::run(
+        Command::new("cargo")
+            .current_dir(root())
+            .args(["bench", "--package", "cds-core", "--bench", "sync"])
+            .env(
+                "CDS_BENCH_GATEWAY",
+                crate::target_dir().join("release/cds-gateway"),
+            ),
+    )?;
+    step("sync: fault test with 1,000 reports");
+    proc::run(
+        Command::new("cargo")
+            .current_dir(root())
+            .args([
+                "test",
+                "--workspace",
+                "--test",
+                "core",
+                "--",
+                crate::test::FAULT_TEST,
+                "--exact",
+                "--nocapture",
+            ])
+            .env("CDS_FAULT_REPORTS", "1000"),
+    )
 }

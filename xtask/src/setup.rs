@@ -79,7 +79,7 @@ fn schemathesis() -> Result {
     )
 }
 
-fn apt_install_missing(packages: &[&str]) -> Result {
+pub fn apt_install_missing(packages: &[&str]) -> Result {
     let missing: Vec<&str> = packages
         .iter()
         .copied()
