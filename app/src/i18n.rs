@@ -26,6 +26,7 @@ pub fn error_key(code: ErrorCode) -> Key {
         ErrorCode::InvalidInput => Key::ErrorInvalidInput,
         ErrorCode::NotFound => Key::ErrorNotFound,
         ErrorCode::NotNow => Key::ErrorNotNow,
+        ErrorCode::Offline => Key::ErrorOffline,
         ErrorCode::Configuration => Key::ErrorConfiguration,
         ErrorCode::Protocol => Key::ErrorProtocol,
         ErrorCode::Internal => Key::ErrorInternal,

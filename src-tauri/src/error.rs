@@ -14,6 +14,7 @@ pub fn ui_error(err: cds_core::Error) -> UiError {
         },
         cds_core::Error::Invalid(_) => ErrorCode::InvalidInput,
         cds_core::Error::NotFound => ErrorCode::NotFound,
+        cds_core::Error::Unreachable(_) => ErrorCode::Offline,
         cds_core::Error::NotNow(_) => ErrorCode::NotNow,
         cds_core::Error::Config(_) => ErrorCode::Configuration,
         cds_core::Error::Internal(_) => ErrorCode::Internal,

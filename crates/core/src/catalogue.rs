@@ -94,6 +94,10 @@ pub async fn refresh(store_: &Store, api: &ApiClient, now_ms: i64) -> Result<Con
             log::info!("provincial API unreachable: {reason}");
             Ok(Connectivity::Offline)
         }
+        Err(FetchError::NotFound) => {
+            log::warn!("the API has no catalogue (404); keeping the stored one");
+            Ok(Connectivity::ServerProblem)
+        }
         Err(FetchError::BadAnswer(reason)) => {
             log::warn!("catalogue from the API refused, keeping the stored one: {reason}");
             Ok(Connectivity::ServerProblem)

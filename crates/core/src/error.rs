@@ -25,6 +25,10 @@ pub enum Error {
     /// the message names it. Whoever set it up must correct it.
     #[error("{0}")]
     Config(#[from] crate::config::ConfigError),
+    /// The province's API could not be reached or gave no usable answer; the
+    /// request can be tried again later.
+    #[error("unreachable: {0}")]
+    Unreachable(String),
     /// A bug or an unexpected condition; the message is for the log.
     #[error("internal error: {0}")]
     Internal(String),

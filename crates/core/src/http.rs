@@ -28,6 +28,9 @@ pub enum FetchError {
     /// An answer that cannot be used: a status we do not accept, or too large.
     #[error("bad answer: {0}")]
     BadAnswer(String),
+    /// 404: the server does not have it (a dossier with that code and number).
+    #[error("not found")]
+    NotFound,
 }
 
 pub struct ApiClient {
@@ -63,6 +66,21 @@ impl ApiClient {
         self.get_conditional(url, etag, max_bytes).await
     }
 
+    /// `GET` one of our own JSON endpoints (a path under the API root),
+    /// conditional on `etag`, reading at most `max_bytes`.
+    pub async fn get(
+        &self,
+        path: &str,
+        etag: Option<&str>,
+        max_bytes: usize,
+    ) -> Result<Fetched, FetchError> {
+        let url = self
+            .api_url
+            .join(path)
+            .map_err(|err| FetchError::BadAnswer(err.to_string()))?;
+        self.get_conditional(url, etag, max_bytes).await
+    }
+
     async fn get_conditional(
         &self,
         url: Url,
@@ -80,6 +98,7 @@ impl ApiClient {
         match response.status() {
             StatusCode::NOT_MODIFIED => return Ok(Fetched::NotModified),
             StatusCode::OK => {}
+            StatusCode::NOT_FOUND => return Err(FetchError::NotFound),
             other => return Err(FetchError::BadAnswer(format!("status {other}"))),
         }
         let etag = response

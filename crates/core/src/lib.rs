@@ -7,6 +7,7 @@
 
 pub mod catalogue;
 pub mod config;
+pub mod content;
 pub mod db;
 pub mod error;
 pub mod http;
@@ -32,6 +33,13 @@ use cds_domain::{
 
 pub use config::{Config, ConfigError};
 pub use error::{Error, StorageProblem};
+
+/// What a content pull brought.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContentPulled {
+    pub changed: Vec<content::Kind>,
+    pub offline: bool,
+}
 
 /// The engine: one per running app.
 pub struct Core {
@@ -320,6 +328,137 @@ impl Core {
             pulled.changed.extend(changed);
         }
         Ok(pulled)
+    }
+
+    /// Pulls alerts, articles and guides (conditional on their ETags); returns
+    /// the kinds that changed. An unreachable API is `offline`, not an error.
+    pub async fn pull_content(&self) -> Result<ContentPulled, Error> {
+        let mut pulled = ContentPulled::default();
+        for kind in content::Kind::ALL {
+            let etag = self
+                .store
+                .call(move |conn| content::etag(conn, kind))
+                .await?;
+            match self
+                .api
+                .get(&kind.path(), etag.as_deref(), content::MAX_LIST_BYTES)
+                .await
+            {
+                Ok(http::Fetched::NotModified) => {}
+                Ok(http::Fetched::Body { bytes, etag }) => match content::validate(kind, &bytes) {
+                    Ok(()) => {
+                        let now = now_ms();
+                        let changed = self
+                            .store
+                            .call(move |conn| {
+                                content::store(conn, kind, &bytes, etag.as_deref(), now)
+                            })
+                            .await?;
+                        if changed {
+                            pulled.changed.push(kind);
+                        }
+                    }
+                    Err(reason) => log::warn!("{} from the API refused: {reason}", kind.key()),
+                },
+                Err(http::FetchError::Unreachable(reason)) => {
+                    log::info!("{}: {reason}", kind.key());
+                    pulled.offline = true;
+                }
+                Err(err) => log::warn!("{}: {err}", kind.key()),
+            }
+        }
+        Ok(pulled)
+    }
+
+    pub async fn alerts(&self) -> Result<Vec<cds_provincial_api::content::Alert>, Error> {
+        self.store
+            .run(|conn| content::list(conn, content::Kind::Alerts))
+            .await
+    }
+
+    pub async fn articles(&self) -> Result<Vec<cds_provincial_api::content::Article>, Error> {
+        self.store
+            .run(|conn| content::list(conn, content::Kind::Articles))
+            .await
+    }
+
+    pub async fn guides(&self) -> Result<Vec<cds_provincial_api::content::Article>, Error> {
+        self.store
+            .run(|conn| content::list(conn, content::Kind::Guides))
+            .await
+    }
+
+    async fn fetch_dossier(
+        &self,
+        code: &str,
+        phone_last4: &str,
+    ) -> Result<cds_provincial_api::content::Dossier, Error> {
+        let valid_code = !code.is_empty()
+            && code.len() <= 40
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+        if !valid_code || phone_last4.len() != 4 || !phone_last4.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(Error::Invalid(cds_domain::report::Invalid {
+                field: cds_domain::report::Field::ServiceCode,
+                rule: cds_domain::report::Rule::BadFormat,
+            }));
+        }
+        let path = format!(
+            "{}/dossiers/{code}?phone_last4={phone_last4}",
+            cds_provincial_api::API_PREFIX
+        );
+        match self.api.get(&path, None, 256 * 1024).await {
+            Ok(http::Fetched::Body { bytes, .. }) => serde_json::from_slice(&bytes)
+                .map_err(|err| Error::Unreachable(format!("dossier answer: {err}"))),
+            Ok(http::Fetched::NotModified) => Err(Error::Unreachable("unexpected 304".into())),
+            Err(http::FetchError::NotFound) => Err(Error::NotFound),
+            Err(err) => Err(Error::Unreachable(err.to_string())),
+        }
+    }
+
+    /// Looks a dossier up by its code and the last four digits of the phone
+    /// number on the slip, and follows it from now on.
+    pub async fn watch_dossier(
+        &self,
+        code: String,
+        phone_last4: String,
+    ) -> Result<cds_provincial_api::content::Dossier, Error> {
+        let code = code.trim().to_uppercase();
+        let dossier = self.fetch_dossier(&code, phone_last4.trim()).await?;
+        let (stored, digits, now) = (dossier.clone(), phone_last4.trim().to_owned(), now_ms());
+        self.store
+            .run(move |conn| content::watch(conn, &stored, &digits, now))
+            .await?;
+        Ok(dossier)
+    }
+
+    /// The watched dossiers as last pulled.
+    pub async fn dossiers(&self) -> Result<Vec<cds_provincial_api::content::Dossier>, Error> {
+        self.store.run(|conn| content::dossiers(conn)).await
+    }
+
+    /// Pulls every watched dossier; returns the codes whose status changed.
+    pub async fn pull_dossiers(&self) -> Result<Vec<String>, Error> {
+        let watched = self.store.call(|conn| content::watched(conn)).await?;
+        let mut changed = Vec::new();
+        for (code, digits) in watched {
+            match self.fetch_dossier(&code, &digits).await {
+                Ok(dossier) => {
+                    let now = now_ms();
+                    if self
+                        .store
+                        .run(move |conn| content::update_dossier(conn, &dossier, now))
+                        .await?
+                    {
+                        changed.push(code);
+                    }
+                }
+                Err(err) => log::info!("dossier {code}: {err}"),
+            }
+        }
+        Ok(changed)
     }
 
     /// The folder of photo files (for verification and, later, upload).

@@ -65,4 +65,18 @@ pub const MIGRATIONS: &[&str] = &[
          updated_datetime TEXT,
          pulled_at_ms INTEGER NOT NULL
      ) STRICT;",
+    // 4: alerts, articles and guides; watched dossiers.
+    "CREATE TABLE content_cache (
+         kind TEXT PRIMARY KEY,          -- alerts, articles, guides
+         body BLOB NOT NULL,             -- the list as the API sent it (validated)
+         etag TEXT,
+         fetched_at_ms INTEGER NOT NULL
+     ) STRICT;
+     CREATE TABLE watched_dossiers (
+         code TEXT PRIMARY KEY,
+         phone_last4 TEXT NOT NULL,
+         body TEXT NOT NULL,             -- Dossier as JSON, as last pulled
+         added_at_ms INTEGER NOT NULL,
+         pulled_at_ms INTEGER NOT NULL
+     ) STRICT;",
 ];

@@ -92,6 +92,8 @@ pub enum ErrorCode {
     NotFound,
     /// The item's state does not allow that now (e.g. cancel while sending).
     NotNow,
+    /// The province's server could not be reached; try again later.
+    Offline,
     /// The app's configuration (server address, key) cannot be used; the
     /// message names the value. Whoever installed the app must correct it.
     Configuration,

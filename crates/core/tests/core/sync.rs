@@ -448,3 +448,76 @@ fn tolerant_of_what_other_open311_servers_return() {
     assert!(cds_core::sync::remote_status(&serde_json::json!({"status": "open"}), 5).is_none());
     assert!(cds_core::sync::remote_status(&serde_json::json!("<html>"), 5).is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pulls_content_with_etags_and_follows_watched_dossiers() {
+    let gw_dir = tempfile::tempdir().unwrap();
+    let app_dir = tempfile::tempdir().unwrap();
+    let url = gateway(gw_dir.path()).await;
+    let core = open_for(app_dir.path(), &url, None).await;
+    assert!(
+        core.alerts().await.unwrap().is_empty(),
+        "nothing before the first pull"
+    );
+    let first = core.pull_content().await.unwrap();
+    assert_eq!(first.changed.len(), 3);
+    assert!(!first.offline);
+    assert_eq!(
+        core.pull_content().await.unwrap().changed,
+        vec![],
+        "304s: nothing new"
+    );
+    assert_eq!(core.alerts().await.unwrap().len(), 2);
+    assert!(!core.articles().await.unwrap().is_empty());
+    assert!(core.guides().await.unwrap()[0].steps.len() >= 3);
+
+    let db = gw_dir.path().join("gateway.sqlite3");
+    let (code, digits): (String, String) = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT code, phone_last4 FROM dossiers WHERE status = 'processing' LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let wrong = if digits == "0000" { "1111" } else { "0000" };
+    assert!(matches!(
+        core.watch_dossier(code.clone(), wrong.into()).await,
+        Err(cds_core::Error::NotFound)
+    ));
+    assert!(matches!(
+        core.watch_dossier("../etc".into(), digits.clone()).await,
+        Err(cds_core::Error::Invalid(_))
+    ));
+    let dossier = core
+        .watch_dossier(code.to_lowercase(), digits)
+        .await
+        .unwrap();
+    assert_eq!(dossier.code, code);
+    assert_eq!(dossier.status, "processing");
+    assert_eq!(core.pull_dossiers().await.unwrap(), Vec::<String>::new());
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE dossiers SET status = 'done', finished_ms = received_ms + 1000 WHERE code = ?1",
+            [&code],
+        )
+        .unwrap();
+    assert_eq!(core.pull_dossiers().await.unwrap(), vec![code.clone()]);
+    assert_eq!(core.dossiers().await.unwrap()[0].status, "done");
+
+    drop(core);
+    let core = open_for(
+        app_dir.path(),
+        "http://127.0.0.1:9/",
+        Some("http://127.0.0.1:9/"),
+    )
+    .await;
+    assert!(core.pull_content().await.unwrap().offline);
+    assert_eq!(core.alerts().await.unwrap().len(), 2, "kept offline");
+    assert_eq!(core.dossiers().await.unwrap().len(), 1);
+    assert!(matches!(
+        core.watch_dossier(code, "1234".into()).await,
+        Err(cds_core::Error::Unreachable(_))
+    ));
+}
