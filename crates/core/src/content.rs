@@ -149,3 +149,92 @@ pub fn dossiers(conn: &Connection) -> Result<Vec<Dossier>, StoreError> {
     }
     Ok(out)
 }
+
+/// An open report of the province, for "already reported nearby?" and the map.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PublicReport {
+    pub server_id: String,
+    pub service_code: String,
+    pub status: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub description: String,
+    pub updated_datetime: Option<String>,
+    /// Distance from the point asked about, in metres (in `nearby` answers).
+    pub distance_m: f64,
+}
+
+/// Stores what the server says of public reports; closed ones are dropped.
+pub fn store_public(conn: &mut Connection, reports: &[PublicReport]) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    for report in reports {
+        if report.status == "open" {
+            tx.execute(
+                "INSERT INTO public_reports (server_id, service_code, status, lat, lon, description, updated_datetime)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (server_id) DO UPDATE SET service_code = excluded.service_code, status = excluded.status,
+                     lat = excluded.lat, lon = excluded.lon, description = excluded.description,
+                     updated_datetime = excluded.updated_datetime",
+                params![report.server_id, report.service_code, report.status, report.lat, report.lon, report.description, report.updated_datetime],
+            )?;
+        } else {
+            tx.execute(
+                "DELETE FROM public_reports WHERE server_id = ?1",
+                [&report.server_id],
+            )?;
+        }
+    }
+    tx.commit()
+}
+
+/// Great-circle distance in metres.
+pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    const EARTH_M: f64 = 6_371_000.0;
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_M * a.sqrt().asin()
+}
+
+/// Open reports within `radius_m` of a point (of one category if given), nearest first.
+pub fn nearby(
+    conn: &Connection,
+    lat: f64,
+    lon: f64,
+    radius_m: f64,
+    service_code: Option<&str>,
+) -> rusqlite::Result<Vec<PublicReport>> {
+    // A bounding box first (an index range), then the exact distance.
+    let dlat = radius_m / 111_000.0;
+    let dlon = radius_m / (111_000.0 * lat.to_radians().cos().abs().max(0.01));
+    let mut statement = conn.prepare_cached(
+        "SELECT server_id, service_code, status, lat, lon, description, updated_datetime FROM public_reports
+         WHERE lat BETWEEN ?1 AND ?2 AND lon BETWEEN ?3 AND ?4 AND (?5 IS NULL OR service_code = ?5)",
+    )?;
+    let rows = statement.query_map(
+        params![lat - dlat, lat + dlat, lon - dlon, lon + dlon, service_code],
+        |row| {
+            Ok(PublicReport {
+                server_id: row.get(0)?,
+                service_code: row.get(1)?,
+                status: row.get(2)?,
+                lat: row.get(3)?,
+                lon: row.get(4)?,
+                description: row.get(5)?,
+                updated_datetime: row.get(6)?,
+                distance_m: 0.0,
+            })
+        },
+    )?;
+    let mut found: Vec<PublicReport> = rows
+        .filter_map(Result::ok)
+        .map(|mut r| {
+            r.distance_m = distance_m(lat, lon, r.lat, r.lon);
+            r
+        })
+        .filter(|r| r.distance_m <= radius_m)
+        .collect();
+    found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+    Ok(found)
+}

@@ -461,6 +461,71 @@ impl Core {
         Ok(changed)
     }
 
+    /// Pulls the province's requests changed since the last pull (all, the
+    /// first time) and keeps the open ones for "already reported nearby?".
+    /// Returns how many answers were read; an unreachable server gives `None`.
+    pub async fn pull_public_reports(&self) -> Result<Option<usize>, Error> {
+        /// A bound on one pull (200 a page).
+        const MAX_PAGES: u32 = 50;
+        const CURSOR: &str = "public_reports_updated_after";
+        let cursor = self
+            .store
+            .call(|conn| Ok(settings::all(conn)?.remove(CURSOR)))
+            .await?;
+        let mut read = 0;
+        let mut newest = cursor.clone();
+        for page in 1..=MAX_PAGES {
+            let answers = match self.open311.open_requests(cursor.as_deref(), page).await {
+                Ok(answers) => answers,
+                Err(reason) => {
+                    log::info!("public reports: {reason}");
+                    return Ok(None);
+                }
+            };
+            if answers.is_empty() {
+                break;
+            }
+            read += answers.len();
+            let reports: Vec<content::PublicReport> =
+                answers.iter().filter_map(sync::public_report).collect();
+            for report in &reports {
+                if report.updated_datetime > newest {
+                    newest.clone_from(&report.updated_datetime);
+                }
+            }
+            self.store
+                .call(move |conn| content::store_public(conn, &reports))
+                .await?;
+        }
+        if let Some(newest) = newest.filter(|n| Some(n) != cursor.as_ref()) {
+            self.store
+                .call(move |conn| settings::set(conn, CURSOR, &newest))
+                .await?;
+        }
+        Ok(Some(read))
+    }
+
+    /// Open reports within `radius_m` of a point, nearest first (from the device).
+    pub async fn nearby(
+        &self,
+        lat: f64,
+        lon: f64,
+        radius_m: f64,
+        service_code: Option<String>,
+    ) -> Result<Vec<content::PublicReport>, Error> {
+        let place = cds_domain::report::Location {
+            lat,
+            lon,
+            accuracy_m: None,
+            source: cds_domain::report::LocationSource::Pin,
+        };
+        place.check(cds_domain::report::Field::Location)?;
+        let radius_m = radius_m.clamp(1.0, 50_000.0);
+        self.store
+            .call(move |conn| content::nearby(conn, lat, lon, radius_m, service_code.as_deref()))
+            .await
+    }
+
     /// The folder of photo files (for verification and, later, upload).
     pub fn photo_dir(&self) -> &photos::PhotoDir {
         &self.photos

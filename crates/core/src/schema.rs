@@ -78,5 +78,15 @@ pub const MIGRATIONS: &[&str] = &[
          body TEXT NOT NULL,             -- Dossier as JSON, as last pulled
          added_at_ms INTEGER NOT NULL,
          pulled_at_ms INTEGER NOT NULL
-     ) STRICT;",
+     ) STRICT;
+     CREATE TABLE public_reports (
+         server_id TEXT PRIMARY KEY,
+         service_code TEXT NOT NULL,
+         status TEXT NOT NULL,
+         lat REAL NOT NULL,
+         lon REAL NOT NULL,
+         description TEXT NOT NULL,
+         updated_datetime TEXT
+     ) STRICT;
+     CREATE INDEX public_reports_place ON public_reports (lat, lon);",
 ];

@@ -218,6 +218,72 @@ fn utf8_percent(text: &str) -> String {
         .collect()
 }
 
+impl Open311 {
+    /// One page of the province's open requests changed after `after` (ISO 8601).
+    pub async fn open_requests(
+        &self,
+        after: Option<&str>,
+        page: u32,
+    ) -> Result<Vec<serde_json::Value>, String> {
+        let mut url = self
+            .base
+            .join("requests.json")
+            .map_err(|err| err.to_string())?;
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("status", "open,closed")
+                .append_pair("page_size", "200")
+                .append_pair("page", &page.to_string());
+            if let Some(after) = after {
+                query.append_pair("updated_after", after);
+            }
+        }
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|err| err.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("status {}", response.status()));
+        }
+        let body = read_capped_to(response, 8 * 1024 * 1024).await?;
+        match serde_json::from_slice::<serde_json::Value>(&body).map_err(|err| err.to_string())? {
+            serde_json::Value::Array(list) => Ok(list),
+            _ => Err("not a list of requests".into()),
+        }
+    }
+}
+
+/// A public report from an Open311 answer; `None` without an id or a place.
+pub fn public_report(value: &serde_json::Value) -> Option<crate::content::PublicReport> {
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.chars().take(500).collect::<String>()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let number = |v: &serde_json::Value| match v {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    let (lat, lon) = (number(&value["lat"])?, number(&value["long"])?);
+    if !(lat.is_finite() && lon.is_finite() && lat.abs() <= 90.0 && lon.abs() <= 180.0) {
+        return None;
+    }
+    Some(crate::content::PublicReport {
+        server_id: text(&value["service_request_id"]).filter(|s| !s.is_empty())?,
+        service_code: text(&value["service_code"]).unwrap_or_default(),
+        status: text(&value["status"]).unwrap_or_else(|| "open".into()),
+        lat,
+        lon,
+        description: text(&value["description"]).unwrap_or_default(),
+        updated_datetime: text(&value["updated_datetime"]),
+        distance_m: 0.0,
+    })
+}
+
 /// Reads what a server says of a request, tolerating absent or odd fields.
 pub fn remote_status(
     value: &serde_json::Value,

@@ -521,3 +521,80 @@ async fn pulls_content_with_etags_and_follows_watched_dossiers() {
         Err(cds_core::Error::Unreachable(_))
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keeps_the_provinces_open_reports_for_already_reported_nearby() {
+    let gw_dir = tempfile::tempdir().unwrap();
+    let url = gateway(gw_dir.path()).await;
+    // Someone else's reports, filed through the gateway by another device.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = open_for(other_dir.path(), &url, None).await;
+    let near = file(&other, 1, 1).await; // at 16.4637, 107.5909
+    let mut far = complete_draft("xa");
+    far.attributes = [("size".to_owned(), "small".to_owned())].into();
+    far.location = Some(cds_domain::report::Location {
+        lat: 16.50,
+        lon: 107.60,
+        accuracy_m: None,
+        source: cds_domain::report::LocationSource::Pin,
+    });
+    let saved = other.save_draft(None, far).await.unwrap();
+    other.submit(saved.id).await.unwrap();
+    assert_eq!(other.sync_outbox().await.unwrap().confirmed, 2);
+
+    let app_dir = tempfile::tempdir().unwrap();
+    let core = open_for(app_dir.path(), &url, None).await;
+    assert_eq!(core.pull_public_reports().await.unwrap(), Some(2));
+    let found = core
+        .nearby(16.4640, 107.5910, 250.0, Some("pothole".into()))
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].distance_m < 50.0);
+    assert!(
+        core.nearby(16.4640, 107.5910, 250.0, Some("flooding".into()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        core.nearby(f64::NAN, 107.0, 250.0, None).await,
+        Err(cds_core::Error::Invalid(_))
+    ));
+
+    // Resolved at the province: gone from the open reports at the next pull.
+    let OutboxState::Confirmed {
+        server: ServerRef::Id(server_id),
+        ..
+    } = other.report(near).await.unwrap().summary.state
+    else {
+        panic!("not confirmed");
+    };
+    let conn = rusqlite::Connection::open(gw_dir.path().join("gateway.sqlite3")).unwrap();
+    cds_gateway::auth::register_staff(&conn, "Cán bộ", "s").unwrap();
+    drop(conn);
+    let base = url.clone();
+    tokio::task::spawn_blocking(move || {
+        reqwest::blocking::Client::new()
+            .post(format!("{base}api/v1/staff/requests/{server_id}/updates"))
+            .bearer_auth("s")
+            .multipart(
+                reqwest::blocking::multipart::Form::new().text("detailed_status", "resolved"),
+            )
+            .send()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Incremental: what changed since the newest change seen (that second
+    // included, so nothing in it is missed; re-reading is harmless).
+    let read = core.pull_public_reports().await.unwrap().unwrap();
+    assert!((1..=2).contains(&read), "{read}");
+    assert!(
+        core.nearby(16.4640, 107.5910, 250.0, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
