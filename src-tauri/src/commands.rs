@@ -24,7 +24,12 @@ pub async fn refresh_home(
     request: RefreshHomeRequest,
 ) -> Result<HomeScreen, UiError> {
     let RefreshHomeRequest {} = request;
-    shell.core().await?.refresh_home().await.map_err(ui_error)
+    let home = shell.core().await?.refresh_home().await.map_err(ui_error)?;
+    // The API answers: a good moment to deliver what waits (the network may be back).
+    if home.connectivity == cds_domain::Connectivity::Online {
+        shell.sync_trigger.notify_one();
+    }
+    Ok(home)
 }
 
 #[tauri::command]

@@ -9,6 +9,24 @@ mod state;
 
 use tauri::Manager;
 
+/// How often the background sync runs when nothing wakes it.
+const SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Delivers the outbox and pulls what changed, at start, on a timer and when
+/// woken (`Shell::sync_trigger`), for as long as the app runs.
+async fn background_sync(app: tauri::AppHandle) {
+    let shell = app.state::<state::Shell>();
+    match shell.core().await {
+        Ok(core) => {
+            core.run_background(&shell.sync_trigger, SYNC_EVERY, |summary| {
+                log::info!("sync: {summary:?}");
+            })
+            .await;
+        }
+        Err(err) => log::error!("no background sync: {}", err.message),
+    }
+}
+
 /// Starts the app. Configuration comes from the environment (see `cds_core::Config`).
 pub fn run() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
@@ -16,6 +34,7 @@ pub fn run() {
         .setup(|app| {
             let data_dir = app.path().app_data_dir()?;
             app.manage(state::Shell::new(data_dir));
+            tauri::async_runtime::spawn(background_sync(app.handle().clone()));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -12,6 +12,8 @@ pub struct Shell {
     /// The platform's app-data folder; `CDS_DATA_DIR` overrides it.
     default_data_dir: PathBuf,
     core: OnceCell<Core>,
+    /// Wakes the background sync (the network is back, the user asks).
+    pub sync_trigger: tokio::sync::Notify,
 }
 
 impl Shell {
@@ -19,6 +21,7 @@ impl Shell {
         Shell {
             default_data_dir,
             core: OnceCell::new(),
+            sync_trigger: tokio::sync::Notify::new(),
         }
     }
 

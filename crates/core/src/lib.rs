@@ -34,6 +34,17 @@ use cds_domain::{
 pub use config::{Config, ConfigError};
 pub use error::{Error, StorageProblem};
 
+/// What one full sync did, for the UI to announce.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncSummary {
+    pub pass: sync::Pass,
+    pub changed_reports: Vec<String>,
+    pub changed_content: Vec<content::Kind>,
+    pub changed_dossiers: Vec<String>,
+    /// Part of the province's API could not be reached.
+    pub offline: bool,
+}
+
 /// What a content pull brought.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContentPulled {
@@ -524,6 +535,50 @@ impl Core {
         self.store
             .call(move |conn| content::nearby(conn, lat, lon, radius_m, service_code.as_deref()))
             .await
+    }
+
+    /// One full sync: deliver the outbox, then pull my reports' status, the
+    /// province's open reports, content and watched dossiers.
+    pub async fn sync_all(&self) -> Result<SyncSummary, Error> {
+        let pass = self.sync_outbox().await?;
+        let reports = self.pull_reports().await?;
+        let public = self.pull_public_reports().await?;
+        let content = self.pull_content().await?;
+        let dossiers = self.pull_dossiers().await?;
+        Ok(SyncSummary {
+            offline: reports.offline || public.is_none() || content.offline,
+            pass,
+            changed_reports: reports.changed,
+            changed_content: content.changed,
+            changed_dossiers: dossiers,
+        })
+    }
+
+    /// Syncs at once, then whenever `trigger` is notified (the user asks, the
+    /// network comes back) or `every` has passed — sooner after an offline
+    /// pass. Each summary goes to `on_sync` (for notifications). Never returns.
+    pub async fn run_background(
+        &self,
+        trigger: &tokio::sync::Notify,
+        every: std::time::Duration,
+        on_sync: impl Fn(&SyncSummary),
+    ) {
+        loop {
+            let wait = match self.sync_all().await {
+                Ok(summary) => {
+                    on_sync(&summary);
+                    if summary.offline { every / 4 } else { every }
+                }
+                Err(err) => {
+                    log::warn!("sync: {err}");
+                    every
+                }
+            };
+            tokio::select! {
+                () = trigger.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
     }
 
     /// The folder of photo files (for verification and, later, upload).

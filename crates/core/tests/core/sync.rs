@@ -598,3 +598,59 @@ async fn keeps_the_provinces_open_reports_for_already_reported_nearby() {
             .is_empty()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_sync_runs_at_start_and_when_triggered() {
+    let gw_dir = tempfile::tempdir().unwrap();
+    let app_dir = tempfile::tempdir().unwrap();
+    let url = gateway(gw_dir.path()).await;
+    let core = std::sync::Arc::new(open_for(app_dir.path(), &url, None).await);
+    let first = file(&core, 1, 1).await;
+    let trigger = std::sync::Arc::new(tokio::sync::Notify::new());
+    let passes = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let worker = {
+        let (core, trigger, passes) = (core.clone(), trigger.clone(), passes.clone());
+        tokio::spawn(async move {
+            core.run_background(&trigger, Duration::from_secs(3600), |summary| {
+                assert!(!summary.offline);
+                passes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            })
+            .await;
+        })
+    };
+    let confirmed = |id: String| {
+        let core = core.clone();
+        async move {
+            matches!(
+                core.report(id).await.unwrap().summary.state,
+                OutboxState::Confirmed { .. }
+            )
+        }
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !confirmed(first.clone()).await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not delivered at start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // An hour to the next timed pass: only the trigger can deliver this one.
+    let second = file(&core, 2, 1).await;
+    while passes.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    trigger.notify_one();
+    while !confirmed(second.clone()).await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the trigger did not start a sync"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        core.alerts().await.unwrap().len() == 2,
+        "content pulled in the same pass"
+    );
+    worker.abort();
+}
