@@ -251,6 +251,14 @@ impl Core {
     /// Delivers every report that is due, one after another, and records each
     /// outcome. Only one delivery runs at a time; a second call waits for it.
     pub async fn sync_outbox(&self) -> Result<sync::Pass, Error> {
+        self.sync_outbox_with(std::sync::Arc::new(|_| {})).await
+    }
+
+    /// [`Core::sync_outbox`], telling `on_progress` how each photo goes.
+    pub async fn sync_outbox_with(
+        &self,
+        on_progress: sync::OnProgress,
+    ) -> Result<sync::Pass, Error> {
         /// A bound on one pass (each item is sent at most once per pass anyway).
         const MAX_PER_PASS: usize = 10_000;
         let _only_one = self.sync_lock.lock().await;
@@ -263,7 +271,11 @@ impl Core {
             self.apply(id.clone(), Event::Send { now_ms: now_ms() })
                 .await?;
             let outcome = match sync::photo_bytes(&self.photos, &report.photos).await {
-                Ok(photos) => self.open311.send(&report, photos).await,
+                Ok(photos) => {
+                    self.open311
+                        .send_with_progress(&report, photos, on_progress.clone())
+                        .await
+                }
                 Err(err) => sync::Outcome::Permanent {
                     reason: err.to_string(),
                     status: 0,

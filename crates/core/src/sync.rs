@@ -56,6 +56,24 @@ impl Outcome {
     }
 }
 
+/// How far the sending of one report has come (for "2 of 3 photos sent").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub report_id: String,
+    /// The photo being sent, from 1.
+    pub photo: usize,
+    pub photos: usize,
+    /// Bytes of this photo handed to the connection so far.
+    pub bytes_sent: u64,
+    pub bytes_total: u64,
+}
+
+/// Receives progress; called from the sending task, so it must be quick.
+pub type OnProgress = std::sync::Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// Photo bytes are handed to the connection in pieces of this size.
+const PIECE: usize = 32 * 1024;
+
 /// The Open311 client of the outbox.
 pub struct Open311 {
     http: reqwest::Client,
@@ -82,6 +100,17 @@ impl Open311 {
 
     /// Sends one report. `photos` are the bytes of its photos, in order.
     pub async fn send(&self, report: &ReportDetail, photos: Vec<Vec<u8>>) -> Outcome {
+        self.send_with_progress(report, photos, std::sync::Arc::new(|_| {}))
+            .await
+    }
+
+    /// [`Open311::send`], telling `on_progress` how each photo goes.
+    pub async fn send_with_progress(
+        &self,
+        report: &ReportDetail,
+        photos: Vec<Vec<u8>>,
+        on_progress: OnProgress,
+    ) -> Outcome {
         let url = match self.base.join("requests.json") {
             Ok(url) => url,
             Err(err) => {
@@ -96,7 +125,7 @@ impl Open311 {
             .post(url)
             .header("Idempotency-Key", &report.summary.id)
             .header(header::ACCEPT, "application/json")
-            .multipart(form(report, self.api_key.as_deref(), photos));
+            .multipart(form(report, self.api_key.as_deref(), photos, on_progress));
         match request.send().await {
             Ok(response) => classify(response).await,
             Err(err) => Outcome::Transient {
@@ -113,6 +142,7 @@ fn form(
     report: &ReportDetail,
     api_key: Option<&str>,
     photos: Vec<Vec<u8>>,
+    on_progress: OnProgress,
 ) -> reqwest::multipart::Form {
     let draft = &report.draft;
     let mut form = reqwest::multipart::Form::new()
@@ -145,12 +175,28 @@ fn form(
             form = form.text("email", email.clone());
         }
     }
+    let count = photos.len();
     for (index, bytes) in photos.into_iter().enumerate() {
+        let total = bytes.len() as u64;
+        let pieces: Vec<Vec<u8>> = bytes.chunks(PIECE).map(<[u8]>::to_vec).collect();
+        let (report_id, on_progress) = (report.summary.id.clone(), on_progress.clone());
+        let mut sent = 0u64;
+        let stream = futures_util::stream::iter(pieces.into_iter().map(move |piece| {
+            sent += piece.len() as u64;
+            on_progress(Progress {
+                report_id: report_id.clone(),
+                photo: index + 1,
+                photos: count,
+                bytes_sent: sent,
+                bytes_total: total,
+            });
+            Ok::<_, std::io::Error>(piece)
+        }));
         let part =
-            reqwest::multipart::Part::bytes(bytes).file_name(format!("photo-{}.jpg", index + 1));
-        let part = part
-            .mime_str("image/jpeg")
-            .unwrap_or_else(|_| reqwest::multipart::Part::bytes(Vec::new()));
+            reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(stream), total)
+                .file_name(format!("photo-{}.jpg", index + 1));
+        // No content type: servers (ours included) judge the bytes, and a
+        // part is never dropped for a header.
         form = form.part("media", part);
     }
     form

@@ -654,3 +654,34 @@ async fn the_background_sync_runs_at_start_and_when_triggered() {
     );
     worker.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_progress_photo_by_photo() {
+    let gw_dir = tempfile::tempdir().unwrap();
+    let app_dir = tempfile::tempdir().unwrap();
+    let url = gateway(gw_dir.path()).await;
+    let core = open_for(app_dir.path(), &url, None).await;
+    let id = file(&core, 5, 3).await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let pass = core
+        .sync_outbox_with(std::sync::Arc::new(move |p| sink.lock().unwrap().push(p)))
+        .await
+        .unwrap();
+    assert_eq!(pass.confirmed, 1);
+    let seen = seen.lock().unwrap().clone();
+    assert!(seen.iter().all(|p| p.report_id == id && p.photos == 3));
+    let photos: Vec<usize> = seen.iter().map(|p| p.photo).collect();
+    assert!(
+        photos.windows(2).all(|w| w[0] <= w[1]),
+        "in order: {photos:?}"
+    );
+    for photo in 1..=3 {
+        let last = seen.iter().rfind(|p| p.photo == photo).unwrap();
+        assert_eq!(
+            last.bytes_sent, last.bytes_total,
+            "photo {photo} sent whole"
+        );
+        assert!(last.bytes_total > 5_000);
+    }
+}
