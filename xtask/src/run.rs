@@ -33,6 +33,7 @@ pub fn run() -> Result {
     let mut app_cmd = Command::new(target.join("debug/cong-dan-so"));
     app_cmd
         .env("CDS_API_URL", &url)
+        .env("CDS_OPEN311_API_KEY", "cds-demo-key")
         .env("CDS_DATA_DIR", data.join("app"));
     if let Some((_, name)) = &display {
         app_cmd.env("DISPLAY", name);

@@ -213,6 +213,11 @@ impl Open311 {
         url.query_pairs_mut()
             .append_pair("service_request_id", &ids.join(","))
             .append_pair("extensions", "true");
+        self.get_list(url, 4 * 1024 * 1024).await
+    }
+
+    /// `GET` a JSON list of requests, reading at most `max` bytes.
+    async fn get_list(&self, url: url::Url, max: usize) -> Result<Vec<serde_json::Value>, String> {
         let response = self
             .http
             .get(url)
@@ -222,7 +227,7 @@ impl Open311 {
         if !response.status().is_success() {
             return Err(format!("status {}", response.status()));
         }
-        let body = read_capped_to(response, 4 * 1024 * 1024).await?;
+        let body = read_capped_to(response, max).await?;
         match serde_json::from_slice::<serde_json::Value>(&body).map_err(|err| err.to_string())? {
             serde_json::Value::Array(list) => Ok(list),
             _ => Err("not a list of requests".into()),
@@ -285,20 +290,7 @@ impl Open311 {
                 query.append_pair("updated_after", after);
             }
         }
-        let response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|err| err.to_string())?;
-        if !response.status().is_success() {
-            return Err(format!("status {}", response.status()));
-        }
-        let body = read_capped_to(response, 8 * 1024 * 1024).await?;
-        match serde_json::from_slice::<serde_json::Value>(&body).map_err(|err| err.to_string())? {
-            serde_json::Value::Array(list) => Ok(list),
-            _ => Err("not a list of requests".into()),
-        }
+        self.get_list(url, 8 * 1024 * 1024).await
     }
 }
 

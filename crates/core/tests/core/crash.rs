@@ -327,18 +327,6 @@ async fn open_sender(dir: &Path, gateway: &str) -> cds_core::Core {
     .unwrap()
 }
 
-/// A real JPEG, unique per `seed`.
-fn jpeg(seed: u64) -> Vec<u8> {
-    const HUE: &[u8] = include_bytes!("../../../../assets/test-images/pothole_hue_synthetic.jpg");
-    let comment = format!("crash-send photo {seed}");
-    let mut bytes = HUE[..2].to_vec();
-    bytes.extend_from_slice(&[0xFF, 0xFE]);
-    bytes.extend_from_slice(&u16::try_from(comment.len() + 2).unwrap().to_be_bytes());
-    bytes.extend_from_slice(comment.as_bytes());
-    bytes.extend_from_slice(&HUE[2..]);
-    bytes
-}
-
 /// The sending child: files reports and delivers them until it is killed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the crash test's sending child, started by sending_survives_sigkill_at_random_moments"]
@@ -352,9 +340,12 @@ async fn sending_child() {
         draft.attributes = [("size".to_owned(), "small".to_owned())].into();
         let saved = core.save_draft(None, draft).await.unwrap();
         for j in 0..=(i % 2) {
-            core.attach_photo(saved.id.clone(), jpeg((pid << 20) ^ (i << 4) ^ j))
-                .await
-                .unwrap();
+            core.attach_photo(
+                saved.id.clone(),
+                crate::real_jpeg((pid << 20) ^ (i << 4) ^ j),
+            )
+            .await
+            .unwrap();
         }
         let receipt = core.submit(saved.id).await.unwrap();
         println!("submitted {}", receipt.report_id);
@@ -366,29 +357,7 @@ async fn sending_child() {
 /// with its photos byte-identical. Returns how many reports were checked.
 async fn verify_delivery(core: &cds_core::Core, gateway: &str, fresh: &[String]) -> usize {
     use cds_domain::outbox::{OutboxState, ServerRef};
-    let url = gateway.to_owned();
-    let remote: Vec<serde_json::Value> = tokio::task::spawn_blocking(move || {
-        let mut all = Vec::new();
-        let mut page = 0;
-        loop {
-            page += 1;
-            let list: Vec<serde_json::Value> = serde_json::from_str(
-                &reqwest::blocking::get(format!(
-                    "{url}open311/v2/requests.json?page_size=200&page={page}"
-                ))
-                .unwrap()
-                .text()
-                .unwrap(),
-            )
-            .unwrap();
-            if list.is_empty() {
-                break all;
-            }
-            all.extend(list);
-        }
-    })
-    .await
-    .unwrap();
+    let remote = crate::gateway_requests(gateway).await;
     let counts = core.counts().await.unwrap();
     assert_eq!(
         (counts.pending, counts.rejected),

@@ -186,17 +186,6 @@ async fn start_proxy(upstream: SocketAddr, percent: u64, seed: u64) -> (SocketAd
     (addr, stats)
 }
 
-fn jpeg(seed: u64) -> Vec<u8> {
-    const HUE: &[u8] = include_bytes!("../../../../assets/test-images/pothole_hue_synthetic.jpg");
-    let comment = format!("fault test photo {seed}");
-    let mut bytes = HUE[..2].to_vec();
-    bytes.extend_from_slice(&[0xFF, 0xFE]);
-    bytes.extend_from_slice(&u16::try_from(comment.len() + 2).unwrap().to_be_bytes());
-    bytes.extend_from_slice(comment.as_bytes());
-    bytes.extend_from_slice(&HUE[2..]);
-    bytes
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_report_arrives_exactly_once_through_a_faulty_network() {
     let reports: u64 = std::env::var("CDS_FAULT_REPORTS")
@@ -241,7 +230,7 @@ async fn every_report_arrives_exactly_once_through_a_faulty_network() {
             .await
             .unwrap();
         for j in 0..=(i % 2) {
-            core.attach_photo(saved.id.clone(), jpeg(i * 10 + j))
+            core.attach_photo(saved.id.clone(), crate::real_jpeg(i * 10 + j))
                 .await
                 .unwrap();
             photos_sent += 1;
@@ -276,26 +265,7 @@ async fn every_report_arrives_exactly_once_through_a_faulty_network() {
     }
 
     // Straight to the gateway (not through the proxy): exactly the reports sent.
-    let url = gateway_url.clone();
-    let at_gateway = tokio::task::spawn_blocking(move || {
-        let mut all = Vec::new();
-        for page in 1.. {
-            let body = reqwest::blocking::get(format!(
-                "{url}open311/v2/requests.json?page_size=200&page={page}"
-            ))
-            .unwrap()
-            .text()
-            .unwrap();
-            let list: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
-            if list.is_empty() {
-                break;
-            }
-            all.extend(list);
-        }
-        all
-    })
-    .await
-    .unwrap();
+    let at_gateway = crate::gateway_requests(&gateway_url).await;
     assert_eq!(
         at_gateway.len() as u64,
         reports,

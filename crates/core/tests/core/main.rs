@@ -59,3 +59,39 @@ pub fn closed_port() -> String {
     drop(listener);
     format!("http://{addr}/")
 }
+
+/// A real JPEG (the Huế test photo), made unique by a comment segment.
+pub fn real_jpeg(seed: u64) -> Vec<u8> {
+    const HUE: &[u8] = include_bytes!("../../../../assets/test-images/pothole_hue_synthetic.jpg");
+    let comment = format!("cds test photo {seed}");
+    let mut bytes = HUE[..2].to_vec();
+    bytes.extend_from_slice(&[0xFF, 0xFE]);
+    bytes.extend_from_slice(&u16::try_from(comment.len() + 2).unwrap().to_be_bytes());
+    bytes.extend_from_slice(comment.as_bytes());
+    bytes.extend_from_slice(&HUE[2..]);
+    bytes
+}
+
+/// Every request the gateway at `url` holds (paged), read straight from it.
+pub async fn gateway_requests(url: &str) -> Vec<serde_json::Value> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut all = Vec::new();
+        for page in 1.. {
+            let body = reqwest::blocking::get(format!(
+                "{url}open311/v2/requests.json?page_size=200&page={page}"
+            ))
+            .unwrap()
+            .text()
+            .unwrap();
+            let list: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+            if list.is_empty() {
+                break;
+            }
+            all.extend(list);
+        }
+        all
+    })
+    .await
+    .unwrap()
+}

@@ -24,41 +24,17 @@ async fn open_for(data: &Path, api: &str, open311: Option<&str>) -> Core {
     .unwrap()
 }
 
-/// A real JPEG (the Huế test photo), made unique by a comment segment.
-fn real_photo(seed: u32) -> Vec<u8> {
-    const HUE: &[u8] = include_bytes!("../../../../assets/test-images/pothole_hue_synthetic.jpg");
-    let comment = format!("cds test photo {seed}");
-    let mut bytes = HUE[..2].to_vec();
-    bytes.extend_from_slice(&[0xFF, 0xFE]);
-    bytes.extend_from_slice(&u16::try_from(comment.len() + 2).unwrap().to_be_bytes());
-    bytes.extend_from_slice(comment.as_bytes());
-    bytes.extend_from_slice(&HUE[2..]);
-    bytes
-}
-
 /// Files a complete report with `photos` photos; returns its id.
 async fn file(core: &Core, seed: u32, photos: u32) -> String {
     let mut draft = complete_draft(&format!("ổ gà số {seed}"));
     draft.attributes = [("size".to_owned(), "large".to_owned())].into();
     let saved = core.save_draft(None, draft).await.unwrap();
     for i in 0..photos {
-        core.attach_photo(saved.id.clone(), real_photo(seed * 10 + i))
+        core.attach_photo(saved.id.clone(), crate::real_jpeg(u64::from(seed * 10 + i)))
             .await
             .unwrap();
     }
     core.submit(saved.id).await.unwrap().report_id
-}
-
-fn gateway_requests(url: &str) -> Vec<serde_json::Value> {
-    let body = reqwest::blocking::get(format!("{url}open311/v2/requests.json?page_size=200"))
-        .unwrap()
-        .text()
-        .unwrap();
-    serde_json::from_str::<serde_json::Value>(&body)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -118,10 +94,7 @@ async fn delivers_reports_with_their_photos_exactly_once() {
         "{state:?}"
     );
 
-    let url_for_check = url.clone();
-    let requests = tokio::task::spawn_blocking(move || gateway_requests(&url_for_check))
-        .await
-        .unwrap();
+    let requests = crate::gateway_requests(&url).await;
     assert_eq!(requests.len(), 4, "each report exactly once at the gateway");
     for id in &ids {
         let detail = core.report(id.clone()).await.unwrap();
@@ -363,7 +336,7 @@ async fn pulls_the_agency_answer_and_history_of_my_reports() {
     let conn = rusqlite::Connection::open(gw_dir.path().join("gateway.sqlite3")).unwrap();
     cds_gateway::auth::register_staff(&conn, "Cán bộ", "staff-secret").unwrap();
     drop(conn);
-    let (base, fix) = (url.clone(), real_photo(99));
+    let (base, fix) = (url.clone(), crate::real_jpeg(99));
     let status = tokio::task::spawn_blocking(move || {
         let form = reqwest::blocking::multipart::Form::new()
             .text("detailed_status", "resolved")
