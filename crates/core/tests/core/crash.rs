@@ -222,9 +222,10 @@ fn verify(dir: &Path, said: &Said) -> usize {
     said.submitted.len()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reports_survive_sigkill_at_random_moments() {
-    let runs: u32 = std::env::var("CDS_CRASH_RUNS")
+/// How many kills (`CDS_CRASH_RUNS`, 200 by default), the seed, and a
+/// generator of random numbers from it.
+fn kill_plan() -> (u32, u32, impl FnMut() -> u32) {
+    let runs = std::env::var("CDS_CRASH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
@@ -234,13 +235,65 @@ async fn reports_survive_sigkill_at_random_moments() {
         .subsec_nanos()
         | 1;
     let mut rng = seed;
-    let mut next = move || {
+    let next = move || {
         rng ^= rng << 13;
         rng ^= rng >> 17;
         rng ^= rng << 5;
         rng
     };
-    let exe = std::env::current_exe().unwrap();
+    (runs, seed, next)
+}
+
+/// Runs the ignored test `child` of this test binary with `env`, kills it with
+/// SIGKILL after `delay`, and returns what it printed. A child that ends by
+/// itself fails the test (`what` names the run for the message).
+async fn run_and_kill(
+    child: &str,
+    env: &[(&str, &std::ffi::OsStr)],
+    delay: Duration,
+    what: &str,
+) -> Vec<u8> {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            "--ignored",
+            "--exact",
+            child,
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut process = command.spawn().unwrap();
+    tokio::time::sleep(delay).await;
+    if let Ok(Some(status)) = process.try_wait() {
+        let mut stderr = String::new();
+        process
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        panic!("{what}: {child} exited by itself ({status}): {stderr}");
+    }
+    process.kill().unwrap(); // SIGKILL
+    process.wait().unwrap();
+    let mut output = Vec::new();
+    process
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut output)
+        .unwrap();
+    output
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_survive_sigkill_at_random_moments() {
+    let (runs, seed, mut next) = kill_plan();
     let mut dir = tempfile::tempdir().unwrap();
     let mut verified = 0;
     let mut killed_mid_work = 0;
@@ -250,40 +303,15 @@ async fn reports_survive_sigkill_at_random_moments() {
         if run % 25 == 0 {
             dir = tempfile::tempdir().unwrap();
         }
-        let mut child = Command::new(&exe)
-            .args([
-                "--ignored",
-                "--exact",
-                "crash::child",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_DIR, dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
         let delay = Duration::from_millis(u64::from(5 + next() % 250));
-        tokio::time::sleep(delay).await;
-        if let Ok(Some(status)) = child.try_wait() {
-            let mut stderr = String::new();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut stderr)
-                .unwrap();
-            panic!("run {run} (seed {seed}): the child exited by itself ({status}): {stderr}");
-        }
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        let mut output = Vec::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_end(&mut output)
-            .unwrap();
+        let what = format!("run {run} (seed {seed})");
+        let output = run_and_kill(
+            "crash::child",
+            &[(CHILD_DIR, dir.path().as_os_str())],
+            delay,
+            &what,
+        )
+        .await;
         let said = parse(&output);
         if !said.saved.is_empty() {
             killed_mid_work += 1;
@@ -356,7 +384,6 @@ async fn sending_child() {
 /// Every report on the device is confirmed and at the gateway exactly once,
 /// with its photos byte-identical. Returns how many reports were checked.
 async fn verify_delivery(core: &cds_core::Core, gateway: &str, fresh: &[String]) -> usize {
-    use cds_domain::outbox::{OutboxState, ServerRef};
     let remote = crate::gateway_requests(gateway).await;
     let counts = core.counts().await.unwrap();
     assert_eq!(
@@ -379,61 +406,14 @@ async fn verify_delivery(core: &cds_core::Core, gateway: &str, fresh: &[String])
         "each report exactly once at the gateway"
     );
     for id in fresh {
-        let detail = core.report(id.clone()).await.unwrap();
-        let OutboxState::Confirmed {
-            server: ServerRef::Id(server_id),
-            ..
-        } = &detail.summary.state
-        else {
-            panic!("not confirmed: {:?}", detail.summary.state);
-        };
-        let found = remote
-            .iter()
-            .find(|r| r["service_request_id"] == server_id.as_str())
-            .unwrap();
-        assert_eq!(found["description"], detail.draft.description.as_str());
-        let urls: Vec<String> = found["media_urls"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u.as_str().unwrap().to_owned())
-            .collect();
-        let hashes = tokio::task::spawn_blocking(move || {
-            urls.iter()
-                .map(|u| {
-                    cds_core::photos::hash(&reqwest::blocking::get(u).unwrap().bytes().unwrap())
-                })
-                .collect::<Vec<_>>()
-        })
-        .await
-        .unwrap();
-        assert_eq!(
-            hashes, detail.photos,
-            "photos byte-identical at the gateway"
-        );
+        crate::assert_at_gateway(core, &remote, id).await;
     }
     fresh.len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sending_survives_sigkill_at_random_moments() {
-    let runs: u32 = std::env::var("CDS_CRASH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
-    let seed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos()
-        | 1;
-    let mut rng = seed;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 17;
-        rng ^= rng << 5;
-        rng
-    };
-    let exe = std::env::current_exe().unwrap();
+    let (runs, seed, mut next) = kill_plan();
     let mut app = tempfile::tempdir().unwrap();
     // The gateway of the current device; kept alive (its folder) until replaced.
     let mut _gw_dir = tempfile::tempdir().unwrap();
@@ -447,40 +427,16 @@ async fn sending_survives_sigkill_at_random_moments() {
             gateway = crate::gateway(dir.path()).await;
             _gw_dir = dir;
         }
-        let mut child = Command::new(&exe)
-            .args([
-                "--ignored",
-                "--exact",
-                "crash::sending_child",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(SENDER_DIR, app.path())
-            .env(SENDER_GATEWAY, &gateway)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(u64::from(10 + next() % 300))).await;
-        if let Ok(Some(status)) = child.try_wait() {
-            let mut stderr = String::new();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut stderr)
-                .unwrap();
-            panic!("run {run} (seed {seed}): the sender exited by itself ({status}): {stderr}");
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
-        let mut output = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut output)
-            .unwrap();
+        let delay = Duration::from_millis(u64::from(10 + next() % 300));
+        let what = format!("run {run} (seed {seed})");
+        let env = [
+            (SENDER_DIR, app.path().as_os_str()),
+            (SENDER_GATEWAY, std::ffi::OsStr::new(&gateway)),
+        ];
+        let output = String::from_utf8_lossy(
+            &run_and_kill("crash::sending_child", &env, delay, &what).await,
+        )
+        .into_owned();
         let complete = output.rsplit_once('\n').map_or("", |(done, _)| done);
         let fresh: Vec<String> = complete
             .lines()

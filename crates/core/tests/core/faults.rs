@@ -15,7 +15,7 @@ use std::{
 };
 
 use cds_core::Core;
-use cds_domain::outbox::{OutboxState, ServerRef};
+use cds_domain::outbox::OutboxState;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
@@ -276,41 +276,7 @@ async fn every_report_arrives_exactly_once_through_a_faulty_network() {
     let mut checked = 0;
     loop {
         for summary in &page.items {
-            let OutboxState::Confirmed {
-                server: ServerRef::Id(id),
-                ..
-            } = &summary.state
-            else {
-                panic!("not confirmed: {summary:?}");
-            };
-            let remote = at_gateway
-                .iter()
-                .find(|r| r["service_request_id"] == id.as_str())
-                .unwrap();
-            assert_eq!(remote["description"], summary.excerpt.as_str());
-            let detail = core.report(summary.id.clone()).await.unwrap();
-            let urls: Vec<String> = remote["media_urls"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|u| u.as_str().unwrap().to_owned())
-                .collect();
-            assert_eq!(urls.len(), detail.photos.len());
-            let hashes = tokio::task::spawn_blocking(move || {
-                urls.iter()
-                    .map(|url| {
-                        cds_core::photos::hash(
-                            &reqwest::blocking::get(url).unwrap().bytes().unwrap(),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .await
-            .unwrap();
-            assert_eq!(
-                hashes, detail.photos,
-                "photos byte-identical at the gateway"
-            );
+            crate::assert_at_gateway(&core, &at_gateway, &summary.id).await;
             checked += 1;
         }
         match page.next {

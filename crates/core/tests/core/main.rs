@@ -95,3 +95,39 @@ pub async fn gateway_requests(url: &str) -> Vec<serde_json::Value> {
     .await
     .unwrap()
 }
+
+/// Asserts that report `id` is confirmed and that the gateway (whose requests
+/// are `remote`) holds it with the same description and byte-identical photos.
+pub async fn assert_at_gateway(core: &Core, remote: &[serde_json::Value], id: &str) {
+    use cds_domain::outbox::{OutboxState, ServerRef};
+    let detail = core.report(id.to_owned()).await.unwrap();
+    let OutboxState::Confirmed {
+        server: ServerRef::Id(server_id),
+        ..
+    } = &detail.summary.state
+    else {
+        panic!("not confirmed: {:?}", detail.summary.state);
+    };
+    let found = remote
+        .iter()
+        .find(|r| r["service_request_id"] == server_id.as_str())
+        .unwrap_or_else(|| panic!("request {server_id} is not at the gateway"));
+    assert_eq!(found["description"], detail.draft.description.as_str());
+    let urls: Vec<String> = found["media_urls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap().to_owned())
+        .collect();
+    let hashes = tokio::task::spawn_blocking(move || {
+        urls.iter()
+            .map(|u| cds_core::photos::hash(&reqwest::blocking::get(u).unwrap().bytes().unwrap()))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        hashes, detail.photos,
+        "photos byte-identical at the gateway"
+    );
+}

@@ -97,42 +97,7 @@ async fn delivers_reports_with_their_photos_exactly_once() {
     let requests = crate::gateway_requests(&url).await;
     assert_eq!(requests.len(), 4, "each report exactly once at the gateway");
     for id in &ids {
-        let detail = core.report(id.clone()).await.unwrap();
-        let OutboxState::Confirmed {
-            server: ServerRef::Id(server_id),
-            ..
-        } = &detail.summary.state
-        else {
-            panic!("not confirmed: {:?}", detail.summary.state);
-        };
-        let remote = requests
-            .iter()
-            .find(|r| r["service_request_id"] == server_id.as_str())
-            .unwrap();
-        assert_eq!(remote["description"], detail.draft.description.as_str());
-        let urls: Vec<String> = remote["media_urls"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u.as_str().unwrap().to_owned())
-            .collect();
-        assert_eq!(urls.len(), 2);
-        for (url, hash) in urls.into_iter().zip(&detail.photos) {
-            let bytes = tokio::task::spawn_blocking(move || {
-                reqwest::blocking::get(url)
-                    .unwrap()
-                    .bytes()
-                    .unwrap()
-                    .to_vec()
-            })
-            .await
-            .unwrap();
-            assert_eq!(
-                &cds_core::photos::hash(&bytes),
-                hash,
-                "byte-identical at the gateway"
-            );
-        }
+        crate::assert_at_gateway(&core, &requests, id).await;
     }
 }
 
