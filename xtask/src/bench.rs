@@ -40,21 +40,7 @@ fn outbox() -> Result {
         "outbox",
     ]))?;
     step("outbox: crash test, 500 SIGKILL runs");
-    proc::run(
-        Command::new("cargo")
-            .current_dir(root())
-            .args([
-                "test",
-                "--workspace",
-                "--test",
-                "core",
-                "--",
-                crate::test::CRASH_TEST,
-                "--exact",
-                "--nocapture",
-            ])
-            .env("CDS_CRASH_RUNS", "500"),
-    )
+    crate::test::core_test(crate::test::CRASH_TEST, Some(("CDS_CRASH_RUNS", "500")))
 }
 
 /// Requests per second and latency percentiles of the gateway (release build)
@@ -151,19 +137,5 @@ fn sync() -> Result {
             ),
     )?;
     step("sync: fault test with 1,000 reports");
-    proc::run(
-        Command::new("cargo")
-            .current_dir(root())
-            .args([
-                "test",
-                "--workspace",
-                "--test",
-                "core",
-                "--",
-                crate::test::FAULT_TEST,
-                "--exact",
-                "--nocapture",
-            ])
-            .env("CDS_FAULT_REPORTS", "1000"),
-    )
+    crate::test::core_test(crate::test::FAULT_TEST, Some(("CDS_FAULT_REPORTS", "1000")))
 }

@@ -5,6 +5,27 @@ use std::process::Command;
 
 use crate::{Result, proc, root, run::build_native, setup, step, target_dir, ui};
 
+/// Runs one test of the engine's test binary by its full name, with its output
+/// shown and an optional `(variable, value)` setting its size.
+pub fn core_test(name: &str, env: Option<(&str, &str)>) -> Result {
+    let mut cmd = Command::new("cargo");
+    // `--workspace`: the feature set of the other builds, so nothing is rebuilt.
+    cmd.current_dir(root()).args([
+        "test",
+        "--workspace",
+        "--test",
+        "core",
+        "--",
+        name,
+        "--exact",
+        "--nocapture",
+    ]);
+    if let Some((key, value)) = env {
+        cmd.env(key, value);
+    }
+    proc::run(&mut cmd)
+}
+
 /// The crash and fault tests run on their own, so that their summaries show.
 pub const CRASH_TEST: &str = "crash::reports_survive_sigkill_at_random_moments";
 pub const SEND_CRASH_TEST: &str = "crash::sending_survives_sigkill_at_random_moments";
@@ -62,16 +83,7 @@ pub fn test() -> Result {
         ),
     ] {
         step(title);
-        proc::run(&mut cargo(&[
-            "test",
-            "--workspace",
-            "--test",
-            "core",
-            "--",
-            test,
-            "--exact",
-            "--nocapture",
-        ]))?;
+        core_test(test, None)?;
     }
 
     fuzz_gateway()?;

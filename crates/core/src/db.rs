@@ -89,16 +89,8 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<R> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
-        let path = self.path.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| Error::Internal("a database call panicked earlier".into()))?;
-            f(&mut guard).map_err(|err| storage_error(&path, err))
-        })
-        .await
-        .map_err(|err| Error::Internal(format!("database worker stopped: {err}")))?
+        self.run(move |conn| f(conn).map_err(StoreError::from))
+            .await
     }
 
     /// Runs `f` with the connection on the blocking thread pool, for work that
