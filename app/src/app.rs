@@ -1,9 +1,13 @@
 //! The root component: app-wide state, start-up, the header, and which page shows.
 
-use cds_domain::{Connectivity, HomeScreen, Lang};
+use cds_domain::{
+    Connectivity, HomeScreen, Lang,
+    sync::{PhotoProgress, SyncEvent, SyncSummary},
+};
 use cds_ipc::{
-    LoadHome, LoadHomeRequest, RefreshHome, RefreshHomeRequest, SetLanguage, SetLanguageRequest,
-    UiError,
+    DataUse, DataUseScreen, Empty, LoadDataUse, LoadHome, LoadHomeRequest, RefreshHome,
+    RefreshHomeRequest, SetDataUse, SetDataUseRequest, SetLanguage, SetLanguageRequest, UiError,
+    WatchSync,
 };
 use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::JsCast;
@@ -24,12 +28,48 @@ pub enum Page {
     Tile(String),
 }
 
+/// What the sync engine is doing, as its events tell.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncView {
+    pub running: bool,
+    /// The report being sent: its id, photo count, and the latest photo progress.
+    pub sending: Option<(String, u32, Option<PhotoProgress>)>,
+    /// What the last finished sync did.
+    pub last: Option<SyncSummary>,
+}
+
+impl SyncView {
+    fn apply(&mut self, event: SyncEvent) {
+        match event {
+            SyncEvent::Started => self.running = true,
+            SyncEvent::Sending { report_id, photos } => {
+                self.sending = Some((report_id, photos, None));
+            }
+            SyncEvent::Photo(progress) => {
+                if let Some((id, _, latest)) = &mut self.sending
+                    && *id == progress.report_id
+                {
+                    *latest = Some(progress);
+                }
+            }
+            SyncEvent::Sent { .. } => self.sending = None,
+            SyncEvent::Finished(summary) => {
+                self.running = false;
+                self.sending = None;
+                self.last = Some(summary);
+            }
+        }
+    }
+}
+
 /// State shared by every component (copied, not cloned: signals are handles).
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub home: RwSignal<Option<HomeScreen>>,
     pub error: RwSignal<Option<UiError>>,
     pub page: RwSignal<Page>,
+    pub sync: RwSignal<SyncView>,
+    pub data_use: RwSignal<Option<DataUseScreen>>,
 }
 
 impl AppState {
@@ -40,6 +80,38 @@ impl AppState {
 
     pub fn t(self, key: Key) -> &'static str {
         i18n::text(self.lang(), key)
+    }
+
+    /// Follows the sync engine's events for as long as the page lives.
+    pub fn watch_sync(self) {
+        spawn_local(async move {
+            let listening = ipc::listen::<WatchSync>(&Empty {}, move |event| {
+                self.sync.update(|view| view.apply(event));
+            })
+            .await;
+            if let Err(err) = listening {
+                self.error.set(Some(err));
+            }
+        });
+    }
+
+    /// Loads the data-use settings and the network kind (for the settings page).
+    pub fn load_data_use(self) {
+        spawn_local(async move {
+            match ipc::call::<LoadDataUse>(&Empty {}).await {
+                Ok(screen) => self.data_use.set(Some(screen)),
+                Err(err) => self.error.set(Some(err)),
+            }
+        });
+    }
+
+    pub fn set_data_use(self, data_use: DataUse) {
+        spawn_local(async move {
+            match ipc::call::<SetDataUse>(&SetDataUseRequest { data_use }).await {
+                Ok(screen) => self.data_use.set(Some(screen)),
+                Err(err) => self.error.set(Some(err)),
+            }
+        });
     }
 
     /// Loads the home screen from the device, then asks the API for news.
@@ -103,9 +175,12 @@ pub fn App() -> impl IntoView {
         home: RwSignal::new(None),
         error: RwSignal::new(None),
         page: RwSignal::new(Page::Home { from_tile: None }),
+        sync: RwSignal::new(SyncView::default()),
+        data_use: RwSignal::new(None),
     };
     provide_context(state);
     state.start();
+    state.watch_sync();
 
     // Screen readers pronounce the page in the chosen language.
     Effect::new(move |_| {

@@ -27,6 +27,7 @@ pub fn HomePage(from_tile: Option<String>) -> impl IntoView {
             view! {
                 <h1 class="visually-hidden">{state.t(Key::AppName)}</h1>
                 <StatusLine home=home.clone() />
+                <SyncLine />
                 <h2 class="visually-hidden">{state.t(Key::HomeServicesHeading)}</h2>
                 <div class="blocks">{blocks}</div>
             }
@@ -74,6 +75,57 @@ fn StatusLine(home: HomeScreen) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Says what the sync engine is sending ("photo 2 of 3") and what waits for Wi-Fi.
+#[component]
+fn SyncLine() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let lang = state.lang();
+        let view = state.sync.get();
+        let sending = view.sending.map(|(_, photos, progress)| {
+            let done = progress.as_ref().map_or(0, |p| p.photos_done());
+            let text = if photos == 0 {
+                i18n::text(lang, Key::SyncSendingNoPhotos).to_owned()
+            } else {
+                i18n::fill(
+                    lang,
+                    Key::SyncSendingPhotos,
+                    &[("done", &done.to_string()), ("total", &photos.to_string())],
+                )
+            };
+            let (sent, total) = progress.map_or((0, 1), |p| {
+                (
+                    u64::from(p.photo.saturating_sub(1)) * p.bytes_total.max(1) + p.bytes_sent,
+                    u64::from(p.photos.max(1)) * p.bytes_total.max(1),
+                )
+            });
+            let label = text.clone();
+            view! {
+                <p>{text}</p>
+                <progress max=total.to_string() value=sent.to_string() aria-label=label></progress>
+            }
+        });
+        let held = view
+            .last
+            .filter(|last| last.held_for_wifi > 0)
+            .map(|last| {
+                view! {
+                    <p data-held-for-wifi=last.held_for_wifi>
+                        {i18n::fill(lang, Key::SyncHeldForWifi, &[("count", &last.held_for_wifi.to_string())])}
+                    </p>
+                }
+            });
+        (sending.is_some() || held.is_some()).then(|| {
+            view! {
+                <div id="sync-status" class="status status--sync" role="status" aria-live="polite">
+                    {sending}
+                    {held}
+                </div>
+            }
+        })
+    }
 }
 
 fn block_view(state: AppState, lang: Lang, block: &Block) -> impl IntoView + use<> {

@@ -3,7 +3,9 @@
 //! Architecture Invariant: no other module talks to Tauri. Requests and responses
 //! are the types of `cds-ipc`; a failure is always a `UiError`, never a panic.
 
-use cds_ipc::{Command, ErrorCode, REQUEST_ARG, UiError};
+use std::{cell::RefCell, collections::BTreeMap};
+
+use cds_ipc::{Command, EVENTS_ARG, ErrorCode, REQUEST_ARG, Streaming, UiError};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
@@ -12,11 +14,71 @@ extern "C" {
     /// Tauri 2's IPC entry point, present in every webview the shell opens.
     #[wasm_bindgen(js_namespace = ["window", "__TAURI_INTERNALS__"], js_name = invoke, catch)]
     async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    /// Registers a JS callback with Tauri and returns its id; a channel is
+    /// this id sent as `"__CHANNEL__:<id>"`.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI_INTERNALS__"], js_name = transformCallback, catch)]
+    fn tauri_transform_callback(callback: &JsValue, once: bool) -> Result<f64, JsValue>;
+}
+
+/// One message of a Tauri channel: `{index, message}`, or `{index, end}` at the end.
+#[derive(serde::Deserialize)]
+struct ChannelMessage<T> {
+    index: u64,
+    message: Option<T>,
+}
+
+/// Calls streaming command `S` with `request`; `on_event` receives its events in
+/// order for as long as the page lives. Events that do not decode are logged
+/// and skipped, never fatal.
+pub async fn listen<S: Streaming + 'static>(
+    request: &S::Request,
+    on_event: impl Fn(S::Event) + 'static,
+) -> Result<S::Response, UiError> {
+    // Tauri may deliver out of order; messages wait here until their turn.
+    let pending: RefCell<(u64, BTreeMap<u64, S::Event>)> = RefCell::new((0, BTreeMap::new()));
+    let callback = Closure::<dyn Fn(JsValue)>::new(move |value: JsValue| {
+        let message = match from_js::<ChannelMessage<S::Event>>(&value) {
+            Ok(message) => message,
+            Err(err) => {
+                web_sys::console::warn_1(&format!("{}: bad event: {err}", S::NAME).into());
+                return;
+            }
+        };
+        let mut ready = Vec::new();
+        {
+            let mut pending = pending.borrow_mut();
+            let (next, waiting) = &mut *pending;
+            if let Some(event) = message.message {
+                waiting.insert(message.index, event);
+            }
+            while let Some(event) = waiting.remove(next) {
+                ready.push(event);
+                *next += 1;
+            }
+        }
+        for event in ready {
+            on_event(event);
+        }
+    });
+    let id = tauri_transform_callback(callback.as_ref(), false)
+        .map_err(|err| protocol(S::NAME, &err))?;
+    // The subscription lasts as long as the page: the closure must too.
+    callback.forget();
+    let args = serde_json::json!({
+        REQUEST_ARG: request,
+        EVENTS_ARG: format!("__CHANNEL__:{id}"),
+    });
+    invoke::<S>(&args).await
 }
 
 /// Calls command `C` with `request`.
 pub async fn call<C: Command>(request: &C::Request) -> Result<C::Response, UiError> {
-    let args = serde_json::to_string(&serde_json::json!({ REQUEST_ARG: request }))
+    invoke::<C>(&serde_json::json!({ REQUEST_ARG: request })).await
+}
+
+async fn invoke<C: Command>(args: &serde_json::Value) -> Result<C::Response, UiError> {
+    let args = serde_json::to_string(args)
         .map_err(|err| UiError::new(ErrorCode::Protocol, err.to_string()))?;
     let args = js_sys::JSON::parse(&args).map_err(|err| protocol(C::NAME, &err))?;
     match tauri_invoke(C::NAME, args).await {

@@ -1,6 +1,7 @@
 //! What a tile opens: the settings page, or a plain "not built yet" page.
 
 use cds_domain::{Feature, Lang, Tile, TileAction};
+use cds_ipc::{DataUse, Network};
 use leptos::prelude::*;
 
 use crate::{
@@ -82,5 +83,38 @@ fn settings(state: AppState, lang: Lang) -> impl IntoView + use<> {
             {options}
             <p class="hint">{i18n::text(lang, Key::SettingsLanguageHint)}</p>
         </fieldset>
+        <DataUseSettings lang />
+    }
+}
+
+/// "Photos only on Wi-Fi", and whether this device can tell the network kind.
+#[component]
+fn DataUseSettings(lang: Lang) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    state.load_data_use();
+    move || {
+        let screen = state.data_use.get()?;
+        let hint = match screen.network {
+            Network::Unknown => Key::SettingsWifiUnknown,
+            Network::Metered => Key::SettingsWifiMetered,
+            Network::Unmetered => Key::SettingsWifiUnmetered,
+        };
+        Some(view! {
+            <fieldset class="settings-group">
+                <legend>{i18n::text(lang, Key::SettingsDataHeading)}</legend>
+                <label class="choice">
+                    <input
+                        id="photos-wifi-only"
+                        type="checkbox"
+                        checked=screen.data_use.photos_wifi_only
+                        on:change=move |ev| state.set_data_use(DataUse {
+                            photos_wifi_only: event_target_checked(&ev),
+                        })
+                    />
+                    {i18n::text(lang, Key::SettingsWifiOnly)}
+                </label>
+                <p class="hint" data-network=format!("{:?}", screen.network)>{i18n::text(lang, hint)}</p>
+            </fieldset>
+        })
     }
 }

@@ -5,6 +5,7 @@
 
 mod commands;
 mod error;
+mod network;
 mod state;
 
 use tauri::Manager;
@@ -18,9 +19,18 @@ async fn background_sync(app: tauri::AppHandle) {
     let shell = app.state::<state::Shell>();
     match shell.core().await {
         Ok(core) => {
-            core.run_background(&shell.sync_trigger, SYNC_EVERY, |summary| {
-                log::info!("sync: {summary:?}");
-            })
+            let events = app.clone();
+            core.run_background(
+                &shell.sync_trigger,
+                SYNC_EVERY,
+                std::sync::Arc::new(network::probe),
+                std::sync::Arc::new(move |event| {
+                    if let cds_ipc::SyncEvent::Finished(summary) = &event {
+                        log::info!("sync: {summary:?}");
+                    }
+                    events.state::<state::Shell>().broadcast(&event);
+                }),
+            )
             .await;
         }
         Err(err) => log::error!("no background sync: {}", err.message),
@@ -41,6 +51,10 @@ pub fn run() {
             commands::load_home,
             commands::refresh_home,
             commands::set_language,
+            commands::watch_sync,
+            commands::sync_now,
+            commands::load_data_use,
+            commands::set_data_use,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

@@ -1,9 +1,11 @@
-//! The engine as Tauri state: opened on first use, off the main thread.
+//! The engine as Tauri state (opened on first use, off the main thread), the
+//! background sync's trigger, and the UI's subscriptions to sync events.
 
 use std::path::PathBuf;
 
 use cds_core::Core;
-use cds_ipc::UiError;
+use cds_ipc::{SyncEvent, UiError};
+use tauri::ipc::Channel;
 use tokio::sync::OnceCell;
 
 use crate::error::ui_error;
@@ -14,6 +16,8 @@ pub struct Shell {
     core: OnceCell<Core>,
     /// Wakes the background sync (the network is back, the user asks).
     pub sync_trigger: tokio::sync::Notify,
+    /// The UI's subscriptions to sync events (one per page load).
+    listeners: std::sync::Mutex<Vec<Channel<SyncEvent>>>,
 }
 
 impl Shell {
@@ -22,7 +26,24 @@ impl Shell {
             default_data_dir,
             core: OnceCell::new(),
             sync_trigger: tokio::sync::Notify::new(),
+            listeners: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// Adds a subscriber to sync events.
+    pub fn listen(&self, channel: Channel<SyncEvent>) {
+        self.listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(channel);
+    }
+
+    /// Sends `event` to every subscriber; one whose page has gone is dropped.
+    pub fn broadcast(&self, event: &SyncEvent) {
+        self.listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|channel| channel.send(event.clone()).is_ok());
     }
 
     /// The engine, opening its database on first use. A failure is not kept:

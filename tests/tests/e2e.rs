@@ -125,6 +125,31 @@ fn only_the_apps_own_commands_and_scripts_run(session: &Session) {
     assert_eq!(inline_ran, false, "an inline script ran despite the CSP");
 }
 
+/// The sync engine's events reach the page through a Tauri channel: a page
+/// subscribes, asks for a sync, and receives `started` then `finished`.
+fn sync_events_reach_the_page(session: &Session) {
+    let kinds = session.execute_async(
+        "const done = arguments[0];
+         const kinds = [];
+         const id = window.__TAURI_INTERNALS__.transformCallback(m => {
+           if (m.message) kinds.push(m.message.kind);
+           if (m.message && m.message.kind === 'finished' && kinds.includes('started')) done(kinds);
+         });
+         window.__TAURI_INTERNALS__
+           .invoke('watch_sync', { request: {}, onEvent: '__CHANNEL__:' + id })
+           .then(() => window.__TAURI_INTERNALS__.invoke('sync_now', { request: {} }))
+           .catch(e => done('refused: ' + JSON.stringify(e)));",
+        &[],
+    );
+    let kinds: Vec<String> =
+        serde_json::from_value(kinds.clone()).unwrap_or_else(|_| panic!("no sync events: {kinds}"));
+    assert!(
+        kinds.contains(&"started".to_owned())
+            && kinds.last().map(String::as_str) == Some("finished"),
+        "{kinds:?}"
+    );
+}
+
 #[test]
 fn home_screen_in_both_languages_and_offline_from_cache() {
     let env = Env::get();
@@ -155,6 +180,7 @@ fn home_screen_in_both_languages_and_offline_from_cache() {
     visit(&session, &env, "01-home-vi");
     accessibility_check_can_fail(&session, &env);
     only_the_apps_own_commands_and_scripts_run(&session);
+    sync_events_reach_the_page(&session);
 
     // 2. A tile of a feature not built yet says so plainly.
     session.wait_for("[data-tile='phan-anh']").click();
@@ -184,6 +210,13 @@ fn home_screen_in_both_languages_and_offline_from_cache() {
     session.wait_for("[data-tile='cai-dat']").click();
     let checked = session.wait_for("input[name='language'][value='en']");
     assert_eq!(checked.attribute("checked").as_deref(), Some("true"));
+    // "Photos only on Wi-Fi": this machine cannot tell the network kind, and says so.
+    let wifi_only = session.wait_for("#photos-wifi-only");
+    assert_ne!(wifi_only.attribute("checked").as_deref(), Some("true"));
+    let hint = session.wait_for("[data-network]");
+    assert_eq!(hint.attribute("data-network").as_deref(), Some("Unknown"));
+    assert!(hint.text().contains("does not say"), "{}", hint.text());
+    wifi_only.click();
     visit(&session, &env, "04-settings-en");
     session.wait_for("#back").click();
     session.quit();
@@ -200,6 +233,15 @@ fn home_screen_in_both_languages_and_offline_from_cache() {
     assert!(text.contains("List saved at"), "{text}");
     assert_eq!(html_lang(&session), "en");
     visit(&session, &env, "05-home-offline-en");
+    session.wait_for("[data-tile='cai-dat']").click();
+    session.wait_until("the Wi-Fi choice kept after a restart", || {
+        session
+            .find_all("#photos-wifi-only")
+            .first()
+            .and_then(|input| input.attribute("checked"))
+            .filter(|checked| checked == "true")
+    });
+    session.wait_for("#back").click();
     session.quit();
     let _ = std::fs::remove_dir_all(&work);
 }

@@ -44,6 +44,13 @@ pub const RETRY_BASE_MS: Setting = Setting {
 };
 const DEFAULT_RETRY_BASE_MS: i64 = 5_000;
 
+/// Long edge of an uploaded photo, in pixels.
+pub const PHOTO_MAX_EDGE: Setting = Setting {
+    env: "CDS_PHOTO_MAX_EDGE",
+    key: "photo_max_edge",
+};
+const DEFAULT_PHOTO_MAX_EDGE: u32 = 1600;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Holds the database (and, later, photos).
@@ -57,6 +64,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// First wait after a failed send, in milliseconds.
     pub retry_base_ms: i64,
+    /// Long edge of an uploaded photo, in pixels (320–4096).
+    pub photo_max_edge: u32,
 }
 
 impl Config {
@@ -113,8 +122,23 @@ impl Config {
                     ))
                 })?,
         };
+        let photo_max_edge = match get(PHOTO_MAX_EDGE) {
+            None => DEFAULT_PHOTO_MAX_EDGE,
+            Some(value) => value
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|px| (320..=4096).contains(px))
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "{}: not a number of pixels from 320 to 4096: {value}",
+                        PHOTO_MAX_EDGE.env
+                    ))
+                })?,
+        };
         Ok(Config {
             data_dir,
+            photo_max_edge,
             api_url,
             open311_url,
             open311_api_key: get(OPEN311_API_KEY),

@@ -13,16 +13,19 @@ pub enum Kind {
     Alerts,
     Articles,
     Guides,
+    /// The province's outline and wards (GeoJSON).
+    Areas,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Alerts, Kind::Articles, Kind::Guides];
+    pub const ALL: [Kind; 4] = [Kind::Alerts, Kind::Articles, Kind::Guides, Kind::Areas];
 
     pub fn key(self) -> &'static str {
         match self {
             Kind::Alerts => "alerts",
             Kind::Articles => "articles",
             Kind::Guides => "guides",
+            Kind::Areas => "areas",
         }
     }
 
@@ -33,6 +36,21 @@ impl Kind {
 
 /// Largest list accepted, in bytes.
 pub const MAX_LIST_BYTES: usize = 4 * 1024 * 1024;
+/// Largest areas document accepted (official ward polygons are detailed).
+pub const MAX_AREAS_BYTES: usize = 32 * 1024 * 1024;
+
+/// The bundled default areas of Huế (approximate; the API replaces them).
+pub const BUNDLED_AREAS: &str = include_str!("../../../assets/geo/hue-areas.geojson");
+
+/// The stored areas document, if one was pulled.
+pub fn stored_body(conn: &Connection, kind: Kind) -> rusqlite::Result<Option<Vec<u8>>> {
+    conn.query_row(
+        "SELECT body FROM content_cache WHERE kind = ?1",
+        [kind.key()],
+        |row| row.get(0),
+    )
+    .optional()
+}
 
 /// Checks that `body` is a list of `T` (the whole list or nothing).
 pub fn parse_list<T: DeserializeOwned>(body: &[u8]) -> Result<Vec<T>, String> {
@@ -44,6 +62,12 @@ pub fn validate(kind: Kind, body: &[u8]) -> Result<(), String> {
     match kind {
         Kind::Alerts => parse_list::<Alert>(body).map(drop),
         Kind::Articles | Kind::Guides => parse_list::<Article>(body).map(drop),
+        Kind::Areas => std::str::from_utf8(body)
+            .map_err(|err| err.to_string())
+            .and_then(|text| {
+                cds_domain::geo::Areas::from_geojson(text).map_err(|err| err.to_string())
+            })
+            .map(drop),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod imaging;
 pub mod photos;
 pub mod reports;
 pub mod schema;
@@ -25,25 +26,17 @@ use std::{
 
 use cds_domain::{
     Connectivity, HomeScreen, Lang,
+    geo::{Areas, Placement},
     outbox::{Event, OutboxState, RetryPolicy},
     report::{
-        Counts, Cursor, Receipt, ReportDetail, ReportDraft, ReportPage, ReportSummary, StoredDraft,
+        Counts, Cursor, Field, Invalid, PhotoAdded, Receipt, ReportDetail, ReportDraft, ReportPage,
+        ReportSummary, Rule, StoredDraft,
     },
 };
 
+pub use cds_domain::sync::{DataUse, Network, SyncEvent, SyncSummary};
 pub use config::{Config, ConfigError};
 pub use error::{Error, StorageProblem};
-
-/// What one full sync did, for the UI to announce.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SyncSummary {
-    pub pass: sync::Pass,
-    pub changed_reports: Vec<String>,
-    pub changed_content: Vec<content::Kind>,
-    pub changed_dossiers: Vec<String>,
-    /// Part of the province's API could not be reached.
-    pub offline: bool,
-}
 
 /// What a content pull brought.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,6 +53,11 @@ pub struct Core {
     open311: sync::Open311,
     /// Held while the outbox is being delivered: one sync at a time.
     sync_lock: tokio::sync::Mutex<()>,
+    /// One photo per core in the pipeline at a time (each holds one decoded image).
+    photo_workers: tokio::sync::Semaphore,
+    /// The parsed areas, until a pull replaces them.
+    areas_cache: std::sync::Mutex<Option<std::sync::Arc<Areas>>>,
+    imaging: imaging::Settings,
     config: Config,
     retry: RetryPolicy,
 }
@@ -99,6 +97,14 @@ impl Core {
             api,
             open311,
             sync_lock: tokio::sync::Mutex::new(()),
+            areas_cache: std::sync::Mutex::new(None),
+            photo_workers: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            ),
+            imaging: imaging::Settings {
+                max_edge: config.photo_max_edge,
+                ..imaging::Settings::default()
+            },
             config,
             retry: RetryPolicy {
                 base_ms: retry_base_ms,
@@ -174,6 +180,68 @@ impl Core {
             .await
     }
 
+    /// Adds a picked or captured photo to a draft through the pipeline
+    /// ([`imaging::process`]: upright, at most 1600 px, JPEG, no metadata,
+    /// with a thumbnail). If the draft has no location yet and the photo's
+    /// EXIF has one inside the province, it becomes the draft's location.
+    /// One photo per core is processed at a time, on the blocking pool.
+    pub async fn add_photo(
+        &self,
+        draft_id: String,
+        original: Vec<u8>,
+    ) -> Result<PhotoAdded, Error> {
+        let processed = {
+            let _worker = self
+                .photo_workers
+                .acquire()
+                .await
+                .map_err(|err| Error::Internal(err.to_string()))?;
+            let settings = self.imaging;
+            tokio::task::spawn_blocking(move || imaging::process(&original, &settings))
+                .await
+                .map_err(|err| Error::Internal(err.to_string()))?
+                .map_err(|err| Error::Invalid(err.into()))?
+        };
+        let imaging::Processed {
+            jpeg,
+            width,
+            height,
+            thumbnail,
+            exif,
+        } = processed;
+        let hash = photos::hash(&jpeg);
+        let mut draft = self.attach_photo(draft_id.clone(), jpeg).await?;
+        let dir = self.photos.clone();
+        let thumb_hash = hash.clone();
+        if let Err(err) =
+            tokio::task::spawn_blocking(move || dir.put_thumb(&thumb_hash, &thumbnail))
+                .await
+                .map_err(|err| err.to_string())
+                .and_then(|result| result.map_err(|err| err.to_string()))
+        {
+            log::warn!("thumbnail of {hash} not stored: {err}");
+        }
+        let mut used_exif_location = false;
+        if let Some(location) = exif.location
+            && draft.draft.location.is_none()
+            && self.inside_province(location.lat, location.lon).await
+        {
+            let mut changed = draft.draft.clone();
+            changed.location = Some(location);
+            draft = self.save_draft(Some(draft_id), changed).await?;
+            used_exif_location = true;
+        }
+        Ok(PhotoAdded {
+            draft,
+            hash,
+            width,
+            height,
+            exif_location: exif.location,
+            taken_at: exif.taken_at,
+            used_exif_location,
+        })
+    }
+
     pub async fn detach_photo(
         &self,
         draft_id: String,
@@ -188,6 +256,10 @@ impl Core {
     /// Moves a complete draft and its photos into the outbox; the receipt comes
     /// back at once, network or not.
     pub async fn submit(&self, draft_id: String) -> Result<Receipt, Error> {
+        let draft = self.draft(draft_id.clone()).await?;
+        if let Some(location) = draft.draft.location {
+            self.check_in_province(location.lat, location.lon).await?;
+        }
         self.store
             .run(move |conn| reports::submit(conn, &draft_id, now_ms()))
             .await
@@ -228,9 +300,76 @@ impl Core {
 
     /// Edits a rejected report and queues it again (under a new idempotency key).
     pub async fn edit_rejected(&self, id: String, draft: ReportDraft) -> Result<Receipt, Error> {
+        if let Some(location) = draft.location {
+            self.check_in_province(location.lat, location.lon).await?;
+        }
         self.store
             .run(move |conn| reports::edit_rejected(conn, &id, &draft, now_ms()))
             .await
+    }
+
+    /// The province's areas: the last pulled from the API, else the bundled
+    /// default. Parsed once and kept until a pull brings new ones.
+    pub async fn areas(&self) -> Result<std::sync::Arc<Areas>, Error> {
+        if let Some(areas) = self
+            .areas_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+        {
+            return Ok(areas);
+        }
+        let stored = self
+            .store
+            .call(|conn| content::stored_body(conn, content::Kind::Areas))
+            .await?;
+        let areas = tokio::task::spawn_blocking(move || {
+            let parsed = stored
+                .as_deref()
+                .and_then(|body| std::str::from_utf8(body).ok())
+                .and_then(|text| Areas::from_geojson(text).ok());
+            match parsed {
+                Some(areas) => Ok(areas),
+                None => Areas::from_geojson(content::BUNDLED_AREAS),
+            }
+        })
+        .await
+        .map_err(|err| Error::Internal(err.to_string()))?
+        .map_err(|err| Error::Internal(format!("bundled areas: {err}")))?;
+        let areas = std::sync::Arc::new(areas);
+        *self
+            .areas_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(areas.clone());
+        Ok(areas)
+    }
+
+    /// Where a point falls: ward, inside the province, distance to the nearest
+    /// boundary. A point that is not a coordinate is `Invalid`.
+    pub async fn locate(&self, lat: f64, lon: f64) -> Result<Placement, Error> {
+        let areas = self.areas().await?;
+        areas.locate(lat, lon).ok_or(Error::Invalid(Invalid {
+            field: Field::Location,
+            rule: Rule::OutOfRange,
+        }))
+    }
+
+    async fn inside_province(&self, lat: f64, lon: f64) -> bool {
+        self.locate(lat, lon)
+            .await
+            .is_ok_and(|placement| placement.inside_province)
+    }
+
+    /// Refuses a report location outside the province.
+    async fn check_in_province(&self, lat: f64, lon: f64) -> Result<(), Error> {
+        if self.locate(lat, lon).await?.inside_province {
+            Ok(())
+        } else {
+            Err(Error::Invalid(Invalid {
+                field: Field::Location,
+                rule: Rule::OutsideProvince,
+            }))
+        }
     }
 
     /// Records what happened to an outbox item (the sync engine's entry point).
@@ -244,36 +383,61 @@ impl Core {
     /// The id of the queued report due soonest, if any is due now.
     pub async fn next_due(&self) -> Result<Option<String>, Error> {
         self.store
-            .run(|conn| reports::next_due(conn, now_ms()))
+            .run(|conn| reports::next_due(conn, now_ms(), false))
             .await
+    }
+
+    /// The user's data-use choices.
+    pub async fn data_use(&self) -> Result<DataUse, Error> {
+        self.store.call(|conn| settings::data_use(conn)).await
+    }
+
+    pub async fn set_data_use(&self, data_use: DataUse) -> Result<DataUse, Error> {
+        self.store
+            .call(move |conn| settings::set_data_use(conn, data_use))
+            .await?;
+        Ok(data_use)
     }
 
     /// Delivers every report that is due, one after another, and records each
     /// outcome. Only one delivery runs at a time; a second call waits for it.
     pub async fn sync_outbox(&self) -> Result<sync::Pass, Error> {
-        self.sync_outbox_with(std::sync::Arc::new(|_| {})).await
+        self.sync_outbox_with(Network::Unknown, std::sync::Arc::new(|_| {}))
+            .await
     }
 
-    /// [`Core::sync_outbox`], telling `on_progress` how each photo goes.
+    /// [`Core::sync_outbox`] on `network`, telling `on_event` how each report
+    /// and photo goes. With "photos only on Wi-Fi" on a metered network,
+    /// reports with photos stay queued (counted in `Pass::held_for_wifi`).
     pub async fn sync_outbox_with(
         &self,
-        on_progress: sync::OnProgress,
+        network: Network,
+        on_event: sync::OnEvent,
     ) -> Result<sync::Pass, Error> {
         /// A bound on one pass (each item is sent at most once per pass anyway).
         const MAX_PER_PASS: usize = 10_000;
         let _only_one = self.sync_lock.lock().await;
+        let hold = self.data_use().await?.holds_photos(network);
         let mut pass = sync::Pass::default();
         for _ in 0..MAX_PER_PASS {
-            let Some(id) = self.next_due().await? else {
+            let Some(id) = self
+                .store
+                .run(move |conn| reports::next_due(conn, now_ms(), hold))
+                .await?
+            else {
                 break;
             };
             let report = self.report(id.clone()).await?;
             self.apply(id.clone(), Event::Send { now_ms: now_ms() })
                 .await?;
+            on_event(SyncEvent::Sending {
+                report_id: id.clone(),
+                photos: u32::try_from(report.photos.len()).unwrap_or(u32::MAX),
+            });
             let outcome = match sync::photo_bytes(&self.photos, &report.photos).await {
                 Ok(photos) => {
                     self.open311
-                        .send_with_progress(&report, photos, on_progress.clone())
+                        .send_with_progress(&report, photos, on_event.clone())
                         .await
                 }
                 Err(err) => sync::Outcome::Permanent {
@@ -282,9 +446,19 @@ impl Core {
                 },
             };
             let state = self
-                .apply(id, outcome.event(now_ms(), ids::jitter()))
+                .apply(id.clone(), outcome.event(now_ms(), ids::jitter()))
                 .await?;
             pass.count(&state);
+            on_event(SyncEvent::Sent {
+                report_id: id,
+                state,
+            });
+        }
+        if hold {
+            pass.held_for_wifi = self
+                .store
+                .run(|conn| reports::due_with_photos(conn, now_ms()))
+                .await?;
         }
         Ok(pass)
     }
@@ -364,7 +538,15 @@ impl Core {
                 .await?;
             match self
                 .api
-                .get(&kind.path(), etag.as_deref(), content::MAX_LIST_BYTES)
+                .get(
+                    &kind.path(),
+                    etag.as_deref(),
+                    if kind == content::Kind::Areas {
+                        content::MAX_AREAS_BYTES
+                    } else {
+                        content::MAX_LIST_BYTES
+                    },
+                )
                 .await
             {
                 Ok(http::Fetched::NotModified) => {}
@@ -379,6 +561,12 @@ impl Core {
                             .await?;
                         if changed {
                             pulled.changed.push(kind);
+                            if kind == content::Kind::Areas {
+                                *self
+                                    .areas_cache
+                                    .lock()
+                                    .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+                            }
                         }
                     }
                     Err(reason) => log::warn!("{} from the API refused: {reason}", kind.key()),
@@ -552,35 +740,74 @@ impl Core {
     /// One full sync: deliver the outbox, then pull my reports' status, the
     /// province's open reports, content and watched dossiers.
     pub async fn sync_all(&self) -> Result<SyncSummary, Error> {
-        let pass = self.sync_outbox().await?;
+        self.sync_all_with(Network::Unknown, std::sync::Arc::new(|_| {}))
+            .await
+    }
+
+    /// [`Core::sync_all`] on `network`, telling `on_event` what happens, from
+    /// `Started` to `Finished` (also when a step fails).
+    pub async fn sync_all_with(
+        &self,
+        network: Network,
+        on_event: sync::OnEvent,
+    ) -> Result<SyncSummary, Error> {
+        on_event(SyncEvent::Started);
+        let result = self.sync_steps(network, on_event.clone()).await;
+        on_event(SyncEvent::Finished(match &result {
+            Ok(summary) => summary.clone(),
+            Err(_) => SyncSummary {
+                offline: true,
+                ..SyncSummary::default()
+            },
+        }));
+        result
+    }
+
+    async fn sync_steps(
+        &self,
+        network: Network,
+        on_event: sync::OnEvent,
+    ) -> Result<SyncSummary, Error> {
+        let pass = self.sync_outbox_with(network, on_event).await?;
         let reports = self.pull_reports().await?;
         let public = self.pull_public_reports().await?;
         let content = self.pull_content().await?;
         let dossiers = self.pull_dossiers().await?;
         Ok(SyncSummary {
+            confirmed: pass.confirmed,
+            retrying: pass.retrying,
+            rejected: pass.rejected,
+            held_for_wifi: pass.held_for_wifi,
             offline: reports.offline || public.is_none() || content.offline,
-            pass,
             changed_reports: reports.changed,
-            changed_content: content.changed,
+            changed_content: content
+                .changed
+                .iter()
+                .map(|kind| kind.key().to_owned())
+                .collect(),
             changed_dossiers: dossiers,
         })
     }
 
-    /// Syncs at once, then whenever `trigger` is notified (the user asks, the
-    /// network comes back) or `every` has passed — sooner after an offline
-    /// pass. Each summary goes to `on_sync` (for notifications). Never returns.
+    /// Syncs at once, then every `every` (a quarter of it after an offline
+    /// pass) or when `trigger` wakes it, for as long as the future is polled.
+    /// `network` is asked before each sync, on the blocking pool (platform
+    /// probes may spawn a process or block on D-Bus).
     pub async fn run_background(
         &self,
         trigger: &tokio::sync::Notify,
         every: std::time::Duration,
-        on_sync: impl Fn(&SyncSummary),
+        network: std::sync::Arc<dyn Fn() -> Network + Send + Sync>,
+        on_event: sync::OnEvent,
     ) {
         loop {
-            let wait = match self.sync_all().await {
-                Ok(summary) => {
-                    on_sync(&summary);
-                    if summary.offline { every / 4 } else { every }
-                }
+            let probe = network.clone();
+            let network = tokio::task::spawn_blocking(move || probe())
+                .await
+                .unwrap_or_default();
+            let wait = match self.sync_all_with(network, on_event.clone()).await {
+                Ok(summary) if summary.offline => every / 4,
+                Ok(_) => every,
                 Err(err) => {
                     log::warn!("sync: {err}");
                     every

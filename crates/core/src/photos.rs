@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 /// Largest photo accepted, in bytes (photos arrive already downscaled).
 pub const MAX_PHOTO_BYTES: usize = 15 * 1024 * 1024;
 const TEMP_PREFIX: &str = "tmp-";
+const THUMB_SUFFIX: &str = ".thumb";
 
 /// The folder of photo files.
 #[derive(Debug, Clone)]
@@ -70,6 +71,20 @@ impl PhotoDir {
         Ok(hash)
     }
 
+    /// Where the thumbnail of the photo with `hash` lives.
+    pub fn thumb_path(&self, hash: &str) -> PathBuf {
+        self.dir.join(format!("{hash}{THUMB_SUFFIX}"))
+    }
+
+    /// Stores the thumbnail of photo `hash` (derived data: written whole by
+    /// rename, not synced; a lost one is made again or the photo shown instead).
+    pub fn put_thumb(&self, hash: &str, bytes: &[u8]) -> std::io::Result<()> {
+        fs::create_dir_all(&self.dir)?;
+        let temp = self.dir.join(format!("{TEMP_PREFIX}{hash}{THUMB_SUFFIX}"));
+        fs::write(&temp, bytes)?;
+        fs::rename(&temp, self.thumb_path(hash))
+    }
+
     pub fn read(&self, hash: &str) -> std::io::Result<Vec<u8>> {
         fs::read(self.path(hash))
     }
@@ -120,6 +135,7 @@ pub fn collect_garbage(
             let stale_temp = name.starts_with(TEMP_PREFIX);
             let unused = name
                 .strip_suffix(".jpg")
+                .or_else(|| name.strip_suffix(THUMB_SUFFIX))
                 .is_some_and(|hash| !used.contains(hash));
             if stale_temp || unused {
                 fs::remove_file(entry.path())?;
@@ -140,10 +156,12 @@ pub fn remove_if_unused(
     let used = referenced(conn)?;
     for hash in hashes.iter().filter(|h| !used.contains(*h)) {
         conn.execute("DELETE FROM photos WHERE hash = ?1", [hash])?;
-        match fs::remove_file(photos.path(hash)) {
-            Ok(()) => {}
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => return Err(err.into()),
+        for path in [photos.path(hash), photos.thumb_path(hash)] {
+            match fs::remove_file(path) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(err.into()),
+            }
         }
     }
     Ok(())

@@ -324,15 +324,31 @@ pub fn cancel(
 }
 
 /// The queued report due soonest at `now_ms`, if any.
-pub fn next_due(conn: &Connection, now_ms: i64) -> Result<Option<String>, StoreError> {
+pub fn next_due(
+    conn: &Connection,
+    now_ms: i64,
+    hold_photos: bool,
+) -> Result<Option<String>, StoreError> {
     Ok(conn
         .query_row(
             "SELECT id FROM reports WHERE state_kind = 'queued' AND retry_at_ms <= ?1
+               AND (?2 = 0 OR NOT EXISTS
+                    (SELECT 1 FROM report_photos p WHERE p.report_id = reports.id))
              ORDER BY retry_at_ms, submitted_at_ms LIMIT 1",
-            [now_ms],
+            params![now_ms, hold_photos],
             |row| row.get(0),
         )
         .optional()?)
+}
+
+/// How many due reports have photos (those "photos only on Wi-Fi" holds back).
+pub fn due_with_photos(conn: &Connection, now_ms: i64) -> Result<u32, StoreError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM reports WHERE state_kind = 'queued' AND retry_at_ms <= ?1
+           AND EXISTS (SELECT 1 FROM report_photos p WHERE p.report_id = reports.id)",
+        [now_ms],
+        |row| row.get(0),
+    )?)
 }
 
 /// After a crash: items left "sending" go back to the queue, and photo files

@@ -1,8 +1,8 @@
-//! User settings stored on the device (language, and later text size and data use).
+//! User settings stored on the device: language and data use.
 
 use std::collections::HashMap;
 
-use cds_domain::Lang;
+use cds_domain::{Lang, sync::DataUse};
 use rusqlite::{Connection, OptionalExtension, params};
 
 const LANGUAGE: &str = "language";
@@ -20,6 +20,30 @@ pub fn language(conn: &Connection) -> rusqlite::Result<Lang> {
         .as_deref()
         .and_then(Lang::from_code)
         .unwrap_or_default())
+}
+
+const PHOTOS_WIFI_ONLY: &str = "photos_wifi_only";
+
+/// The user's data-use choices; photos go on any network until asked otherwise.
+pub fn data_use(conn: &Connection) -> rusqlite::Result<DataUse> {
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [PHOTOS_WIFI_ONLY],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(DataUse {
+        photos_wifi_only: stored.as_deref() == Some("1"),
+    })
+}
+
+pub fn set_data_use(conn: &Connection, data_use: DataUse) -> rusqlite::Result<()> {
+    set(
+        conn,
+        PHOTOS_WIFI_ONLY,
+        if data_use.photos_wifi_only { "1" } else { "0" },
+    )
 }
 
 pub fn set_language(conn: &mut Connection, language: Lang) -> rusqlite::Result<()> {

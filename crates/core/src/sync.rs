@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use cds_domain::{
     outbox::{Event, OutboxState, ServerRef},
     report::{Contact, ReportDetail},
+    sync::{PhotoProgress, SyncEvent},
 };
 use reqwest::{StatusCode, header};
 
@@ -56,20 +57,8 @@ impl Outcome {
     }
 }
 
-/// How far the sending of one report has come (for "2 of 3 photos sent").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Progress {
-    pub report_id: String,
-    /// The photo being sent, from 1.
-    pub photo: usize,
-    pub photos: usize,
-    /// Bytes of this photo handed to the connection so far.
-    pub bytes_sent: u64,
-    pub bytes_total: u64,
-}
-
-/// Receives progress; called from the sending task, so it must be quick.
-pub type OnProgress = std::sync::Arc<dyn Fn(Progress) + Send + Sync>;
+/// Receives the engine's events; called from the sending task, so it must be quick.
+pub type OnEvent = std::sync::Arc<dyn Fn(SyncEvent) + Send + Sync>;
 
 /// Photo bytes are handed to the connection in pieces of this size.
 const PIECE: usize = 32 * 1024;
@@ -104,12 +93,12 @@ impl Open311 {
             .await
     }
 
-    /// [`Open311::send`], telling `on_progress` how each photo goes.
+    /// [`Open311::send`], telling `on_event` how each photo goes.
     pub async fn send_with_progress(
         &self,
         report: &ReportDetail,
         photos: Vec<Vec<u8>>,
-        on_progress: OnProgress,
+        on_event: OnEvent,
     ) -> Outcome {
         let url = match self.base.join("requests.json") {
             Ok(url) => url,
@@ -125,7 +114,7 @@ impl Open311 {
             .post(url)
             .header("Idempotency-Key", &report.summary.id)
             .header(header::ACCEPT, "application/json")
-            .multipart(form(report, self.api_key.as_deref(), photos, on_progress));
+            .multipart(form(report, self.api_key.as_deref(), photos, on_event));
         match request.send().await {
             Ok(response) => classify(response).await,
             Err(err) => Outcome::Transient {
@@ -142,7 +131,7 @@ fn form(
     report: &ReportDetail,
     api_key: Option<&str>,
     photos: Vec<Vec<u8>>,
-    on_progress: OnProgress,
+    on_event: OnEvent,
 ) -> reqwest::multipart::Form {
     let draft = &report.draft;
     let mut form = reqwest::multipart::Form::new()
@@ -179,17 +168,17 @@ fn form(
     for (index, bytes) in photos.into_iter().enumerate() {
         let total = bytes.len() as u64;
         let pieces: Vec<Vec<u8>> = bytes.chunks(PIECE).map(<[u8]>::to_vec).collect();
-        let (report_id, on_progress) = (report.summary.id.clone(), on_progress.clone());
+        let (report_id, on_event) = (report.summary.id.clone(), on_event.clone());
         let mut sent = 0u64;
         let stream = futures_util::stream::iter(pieces.into_iter().map(move |piece| {
             sent += piece.len() as u64;
-            on_progress(Progress {
+            on_event(SyncEvent::Photo(PhotoProgress {
                 report_id: report_id.clone(),
-                photo: index + 1,
-                photos: count,
+                photo: u32::try_from(index + 1).unwrap_or(u32::MAX),
+                photos: u32::try_from(count).unwrap_or(u32::MAX),
                 bytes_sent: sent,
                 bytes_total: total,
-            });
+            }));
             Ok::<_, std::io::Error>(piece)
         }));
         let part =
@@ -544,6 +533,8 @@ pub struct Pass {
     pub confirmed: u32,
     pub retrying: u32,
     pub rejected: u32,
+    /// Due reports with photos kept back for Wi-Fi.
+    pub held_for_wifi: u32,
 }
 
 impl Pass {

@@ -4,10 +4,12 @@
 //! reference gateway alike, so that a rule is written once.
 
 pub mod catalogue;
+pub mod geo;
 pub mod home;
 pub mod lang;
 pub mod outbox;
 pub mod report;
+pub mod sync;
 
 pub use catalogue::{Block, BlockKind, Catalogue, CatalogueError, Feature, Tile, TileAction};
 pub use home::{CatalogueSource, Connectivity, HomeScreen};

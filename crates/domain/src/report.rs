@@ -113,6 +113,16 @@ pub enum Rule {
     },
     /// An empty file.
     Empty,
+    /// A photo format the app cannot read (HEIC/HEIF): choose JPEG.
+    NotSupported,
+    /// Not a JPEG, PNG or WebP image.
+    NotAnImage,
+    /// An image whose data is damaged.
+    Damaged,
+    /// An image with more pixels than allowed (or a side of 0).
+    TooManyPixels,
+    /// A point outside the province the app serves.
+    OutsideProvince,
 }
 
 /// A draft value that breaks a rule.
@@ -387,6 +397,22 @@ pub struct StoredDraft {
     /// Content hashes of the photos, in order.
     pub photos: Vec<String>,
     pub updated_at_ms: i64,
+}
+
+/// A photo added to a draft through the pipeline, with what its EXIF said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhotoAdded {
+    pub draft: StoredDraft,
+    /// The stored (downscaled, metadata-free) photo.
+    pub hash: String,
+    pub width: u32,
+    pub height: u32,
+    /// Where the photo says it was taken, if its EXIF had a sane GPS block.
+    pub exif_location: Option<Location>,
+    /// When the photo says it was taken.
+    pub taken_at: Option<String>,
+    /// The draft had no location and now has the photo's.
+    pub used_exif_location: bool,
 }
 
 /// What the resident gets at once when they submit: the report is safe on the device.

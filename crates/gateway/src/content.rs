@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::{ApiFailure, AppState, auth, db::hex, form, time};
 
 /// A JSON list with a strong ETag; 304 when the client has it.
-fn with_etag(headers: &HeaderMap, body: Vec<u8>) -> Response {
+pub fn with_etag(headers: &HeaderMap, body: Vec<u8>) -> Response {
     let tag = hex(&Sha256::digest(&body));
     let value =
         HeaderValue::from_str(&etag_header(&tag)).unwrap_or(HeaderValue::from_static("\"\""));

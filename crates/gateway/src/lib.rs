@@ -6,6 +6,7 @@
 //! which run on tokio's blocking pool. Every error a client can cause is a 4xx
 //! with an Open311 error body; no extractor's plain-text rejection reaches a client.
 
+pub mod areas;
 pub mod auth;
 pub mod catalogue;
 pub mod content;
@@ -68,6 +69,7 @@ pub struct AppState {
         staff::staff_update,
         dossiers::get_dossier,
         content::alerts,
+        areas::get_areas,
         content::articles,
         content::guides,
         content::help_log,
@@ -118,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/dossiers/{code}", get(dossiers::get_dossier))
         .route("/api/v1/alerts", get(content::alerts))
+        .route("/api/v1/areas", get(areas::get_areas))
         .route("/api/v1/articles", get(content::articles))
         .route("/api/v1/guides", get(content::guides))
         .route("/api/v1/help-log", post(content::help_log))

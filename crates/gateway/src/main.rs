@@ -66,6 +66,7 @@ enum Subcommand {
     CreateStaff(String),
     SeedDossiers(usize),
     OpenApi,
+    DeriveAreas,
 }
 
 struct Args {
@@ -80,6 +81,11 @@ fn run_command(command: Subcommand, data: &std::path::Path) -> Result<(), String
     use cds_gateway::{auth, db::Db, seed, time};
     if let Subcommand::OpenApi = command {
         print!("{}", cds_gateway::openapi_json());
+        return Ok(());
+    }
+    if let Subcommand::DeriveAreas = command {
+        let areas = cds_gateway::areas::derive_from_csv(cds_gateway::areas::WARD_CENTRES_CSV)?;
+        println!("{}", areas.to_geojson());
         return Ok(());
     }
     let db = Db::open(data).map_err(|err| err.to_string())?;
@@ -106,7 +112,7 @@ fn run_command(command: Subcommand, data: &std::path::Path) -> Result<(), String
                         .map_err(|e| fail(e.to_string()))?;
                     Ok(format!("seeded {made} dossiers"))
                 }
-                Subcommand::OpenApi => Ok(String::new()),
+                Subcommand::OpenApi | Subcommand::DeriveAreas => Ok(String::new()),
             }
         }))
         .map_err(|err| err.description)?;
@@ -142,6 +148,7 @@ impl Args {
                     command = Some(Subcommand::SeedDossiers(count));
                 }
                 "openapi" if command.is_none() => command = Some(Subcommand::OpenApi),
+                "derive-areas" if command.is_none() => command = Some(Subcommand::DeriveAreas),
                 "-h" | "--help" => return Err("cds-gateway: the reference provincial API".into()),
                 other => return Err(format!("unknown argument: {other}")),
             }

@@ -10,7 +10,10 @@
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-pub use cds_domain::{HomeScreen, Lang};
+pub use cds_domain::{
+    HomeScreen, Lang,
+    sync::{DataUse, Network, SyncEvent},
+};
 
 /// The name of the single argument every command takes.
 pub const REQUEST_ARG: &str = "request";
@@ -24,7 +27,29 @@ pub trait Command {
 
 /// Every command the shell registers. The shell's build script generates an
 /// `allow-*` permission for each, and its capability grants exactly these.
-pub const COMMANDS: &[&str] = &[LoadHome::NAME, RefreshHome::NAME, SetLanguage::NAME];
+pub const COMMANDS: &[&str] = &[
+    LoadHome::NAME,
+    RefreshHome::NAME,
+    SetLanguage::NAME,
+    WatchSync::NAME,
+    SyncNow::NAME,
+    LoadDataUse::NAME,
+    SetDataUse::NAME,
+];
+
+/// A command that also streams events to the UI through a Tauri channel,
+/// passed as the argument [`EVENTS_ARG`] beside `request`.
+pub trait Streaming: Command {
+    type Event: Serialize + DeserializeOwned;
+}
+
+/// The name of the channel argument of a [`Streaming`] command, as the UI sends
+/// it (Tauri renames the Rust parameter `on_event` to camelCase).
+pub const EVENTS_ARG: &str = "onEvent";
+
+/// A request or response without fields.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Empty {}
 
 /// The home screen as stored on the device, at once, without touching the network.
 pub struct LoadHome;
@@ -61,6 +86,53 @@ impl Command for SetLanguage {
     const NAME: &'static str = "set_language";
     type Request = SetLanguageRequest;
     type Response = SetLanguageResponse;
+}
+
+/// Subscribes the UI to the sync engine's events (progress per report and
+/// photo, outcomes, what changed). Returns at once; events follow until the
+/// page goes away.
+pub struct WatchSync;
+impl Command for WatchSync {
+    const NAME: &'static str = "watch_sync";
+    type Request = Empty;
+    type Response = Empty;
+}
+impl Streaming for WatchSync {
+    type Event = SyncEvent;
+}
+
+/// Asks for a sync now (the user pulled to refresh, or pressed "send now").
+pub struct SyncNow;
+impl Command for SyncNow {
+    const NAME: &'static str = "sync_now";
+    type Request = Empty;
+    type Response = Empty;
+}
+
+/// The data-use settings and the network as the platform reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataUseScreen {
+    pub data_use: DataUse,
+    pub network: Network,
+}
+
+pub struct LoadDataUse;
+impl Command for LoadDataUse {
+    const NAME: &'static str = "load_data_use";
+    type Request = Empty;
+    type Response = DataUseScreen;
+}
+
+/// Changes the data-use settings; a sync follows (held photos may go now).
+pub struct SetDataUse;
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SetDataUseRequest {
+    pub data_use: DataUse,
+}
+impl Command for SetDataUse {
+    const NAME: &'static str = "set_data_use";
+    type Request = SetDataUseRequest;
+    type Response = DataUseScreen;
 }
 
 /// An error as the UI receives it. The UI shows a translation of `code`; `message`

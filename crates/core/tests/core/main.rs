@@ -8,6 +8,7 @@ mod faults;
 mod home;
 mod migrations;
 mod outbox;
+mod photos;
 mod sync;
 
 use std::{net::SocketAddr, path::Path};

@@ -4,7 +4,7 @@
 use std::{path::Path, time::Duration};
 
 use axum::{Router, http::StatusCode, response::IntoResponse, routing::post};
-use cds_core::{Core, sync::Pass};
+use cds_core::{Core, DataUse, Network, SyncEvent, sync::Pass};
 use cds_domain::outbox::{Event, OutboxState, ServerRef};
 
 use crate::{gateway, outbox::complete_draft, serve};
@@ -53,7 +53,8 @@ async fn delivers_reports_with_their_photos_exactly_once() {
         Pass {
             confirmed: 3,
             retrying: 0,
-            rejected: 0
+            rejected: 0,
+            held_for_wifi: 0,
         }
     );
     assert_eq!(
@@ -398,7 +399,7 @@ async fn pulls_content_with_etags_and_follows_watched_dossiers() {
         "nothing before the first pull"
     );
     let first = core.pull_content().await.unwrap();
-    assert_eq!(first.changed.len(), 3);
+    assert_eq!(first.changed.len(), 4, "alerts, articles, guides, areas");
     assert!(!first.offline);
     assert_eq!(
         core.pull_content().await.unwrap().changed,
@@ -549,10 +550,17 @@ async fn the_background_sync_runs_at_start_and_when_triggered() {
     let worker = {
         let (core, trigger, passes) = (core.clone(), trigger.clone(), passes.clone());
         tokio::spawn(async move {
-            core.run_background(&trigger, Duration::from_secs(3600), |summary| {
-                assert!(!summary.offline);
-                passes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            })
+            core.run_background(
+                &trigger,
+                Duration::from_secs(3600),
+                std::sync::Arc::new(|| Network::Unknown),
+                std::sync::Arc::new(move |event| {
+                    if let SyncEvent::Finished(summary) = event {
+                        assert!(!summary.offline);
+                        passes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }),
+            )
             .await;
         })
     };
@@ -602,24 +610,92 @@ async fn reports_progress_photo_by_photo() {
     let id = file(&core, 5, 3).await;
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = seen.clone();
-    let pass = core
-        .sync_outbox_with(std::sync::Arc::new(move |p| sink.lock().unwrap().push(p)))
+    let summary = core
+        .sync_all_with(
+            Network::Unknown,
+            std::sync::Arc::new(move |event| sink.lock().unwrap().push(event)),
+        )
         .await
         .unwrap();
-    assert_eq!(pass.confirmed, 1);
-    let seen = seen.lock().unwrap().clone();
-    assert!(seen.iter().all(|p| p.report_id == id && p.photos == 3));
-    let photos: Vec<usize> = seen.iter().map(|p| p.photo).collect();
+    assert_eq!(summary.confirmed, 1);
+    let events = seen.lock().unwrap().clone();
+    assert_eq!(events.first(), Some(&SyncEvent::Started));
+    assert_eq!(
+        events.get(1),
+        Some(&SyncEvent::Sending {
+            report_id: id.clone(),
+            photos: 3
+        })
+    );
+    assert!(
+        matches!(events.last(), Some(SyncEvent::Finished(done)) if *done == summary),
+        "{:?}",
+        events.last()
+    );
+    assert!(
+        events.iter().any(|event| matches!(event,
+            SyncEvent::Sent { report_id, state: OutboxState::Confirmed { .. } } if *report_id == id)),
+        "the outcome is announced"
+    );
+    let progress: Vec<_> = events
+        .iter()
+        .filter_map(|event| match event {
+            SyncEvent::Photo(progress) => Some(progress.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(progress.iter().all(|p| p.report_id == id && p.photos == 3));
+    let photos: Vec<u32> = progress.iter().map(|p| p.photo).collect();
     assert!(
         photos.windows(2).all(|w| w[0] <= w[1]),
         "in order: {photos:?}"
     );
     for photo in 1..=3 {
-        let last = seen.iter().rfind(|p| p.photo == photo).unwrap();
+        let last = progress.iter().rfind(|p| p.photo == photo).unwrap();
         assert_eq!(
             last.bytes_sent, last.bytes_total,
             "photo {photo} sent whole"
         );
+        assert_eq!(last.photos_done(), photo);
         assert!(last.bytes_total > 5_000);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_wait_for_wifi_when_the_user_asks() {
+    let gw_dir = tempfile::tempdir().unwrap();
+    let app_dir = tempfile::tempdir().unwrap();
+    let url = gateway(gw_dir.path()).await;
+    let core = open_for(app_dir.path(), &url, None).await;
+    let with_photos = file(&core, 6, 2).await;
+    let text_only = file(&core, 7, 0).await;
+    core.set_data_use(DataUse {
+        photos_wifi_only: true,
+    })
+    .await
+    .unwrap();
+    let noop: cds_core::sync::OnEvent = std::sync::Arc::new(|_| {});
+    let pass = core
+        .sync_outbox_with(Network::Metered, noop.clone())
+        .await
+        .unwrap();
+    assert_eq!((pass.confirmed, pass.held_for_wifi), (1, 1));
+    assert!(matches!(
+        core.report(text_only).await.unwrap().summary.state,
+        OutboxState::Confirmed { .. }
+    ));
+    assert!(matches!(
+        core.report(with_photos.clone())
+            .await
+            .unwrap()
+            .summary
+            .state,
+        OutboxState::Queued { attempts: 0, .. }
+    ));
+    // A network the platform cannot judge holds nothing back.
+    let pass = core.sync_outbox_with(Network::Unknown, noop).await.unwrap();
+    assert_eq!((pass.confirmed, pass.held_for_wifi), (1, 0));
+    let remote = crate::gateway_requests(&url).await;
+    assert_eq!(remote.len(), 2);
+    crate::assert_at_gateway(&core, &remote, &with_photos).await;
 }

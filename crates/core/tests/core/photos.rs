@@ -1,0 +1,213 @@
+//! The photo pipeline on real phone photos and hostile files, and the report's
+//! location: EXIF offered, points outside the province refused, areas pulled.
+
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+use cds_core::Error;
+use cds_domain::report::{Field, LocationSource, ReportDraft, Rule};
+
+use crate::{closed_port, gateway, open, outbox::complete_draft};
+
+fn image(name: &str) -> Vec<u8> {
+    std::fs::read(images().join(name)).unwrap()
+}
+
+fn images() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets/test-images")
+}
+
+fn decoded_size(jpeg: &[u8]) -> (u16, u16) {
+    let mut decoder = jpeg_decoder::Decoder::new(std::io::Cursor::new(jpeg));
+    decoder.read_info().unwrap();
+    let info = decoder.info().unwrap();
+    (info.width, info.height)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_photos_become_small_private_jpegs() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    let draft = core.save_draft(None, ReportDraft::default()).await.unwrap();
+    for (name, size, (lat, lon)) in [
+        (
+            "phone-iphone-3264x2448-gps.jpg",
+            (1600, 1200),
+            (40.44697, -3.72475),
+        ),
+        (
+            "phone-nokia-4608x1976-gps.jpg",
+            (1600, 686),
+            (60.14671, 24.90677),
+        ),
+    ] {
+        let original = image(name);
+        let added = core
+            .add_photo(draft.id.clone(), original.clone())
+            .await
+            .unwrap();
+        let stored = core.photo_dir().read(&added.hash).unwrap();
+        assert_eq!(decoded_size(&stored), size, "{name}");
+        assert_eq!(
+            (added.width, added.height),
+            (u32::from(size.0), u32::from(size.1))
+        );
+        assert!(
+            stored.len() < original.len() / 3,
+            "{name}: {} bytes",
+            stored.len()
+        );
+        assert!(
+            exif::Reader::new()
+                .read_from_container(&mut std::io::Cursor::new(&stored))
+                .is_err(),
+            "{name}: metadata left in the stored photo"
+        );
+        let thumb = std::fs::read(core.photo_dir().thumb_path(&added.hash)).unwrap();
+        let (tw, th) = decoded_size(&thumb);
+        assert_eq!(tw.max(th), 320, "{name}");
+        let exif = added.exif_location.unwrap();
+        assert!(
+            (exif.lat - lat).abs() < 1e-4 && (exif.lon - lon).abs() < 1e-4,
+            "{name}: {exif:?}"
+        );
+        assert_eq!(exif.source, LocationSource::PhotoExif);
+        assert!(added.taken_at.is_some(), "{name}");
+        // Far from Huế: offered, not used.
+        assert!(!added.used_exif_location, "{name}");
+    }
+    assert_eq!(core.draft(draft.id.clone()).await.unwrap().photos.len(), 2);
+    assert_eq!(core.draft(draft.id).await.unwrap().draft.location, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_taken_in_hue_gives_the_draft_its_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    let draft = core.save_draft(None, ReportDraft::default()).await.unwrap();
+    let added = core
+        .add_photo(draft.id.clone(), image("pothole_hue_synthetic.jpg"))
+        .await
+        .unwrap();
+    assert!(added.used_exif_location);
+    let location = added.draft.draft.location.unwrap();
+    assert_eq!(location.source, LocationSource::PhotoExif);
+    assert!((location.lat - 16.4637).abs() < 1e-3 && (location.lon - 107.5909).abs() < 1e-3);
+    let placed = core.locate(location.lat, location.lon).await.unwrap();
+    assert!(placed.inside_province && placed.approximate);
+    assert!(placed.ward.is_some());
+    assert!(placed.boundary_distance_m > 0.0);
+    // A location chosen by hand is never replaced by a later photo's.
+    let second = core
+        .add_photo(draft.id.clone(), image("pothole_hue_synthetic.jpg"))
+        .await;
+    assert!(second.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_hostile_file_is_refused_quickly_and_nothing_is_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    let draft = core.save_draft(None, ReportDraft::default()).await.unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(images().join("hostile"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 13, "the hostile set is missing");
+    let mut heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
+    heic.resize(4096, 0);
+    let mut inputs: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|path| (path.display().to_string(), std::fs::read(path).unwrap()))
+        .collect();
+    inputs.push(("a HEIC photo".into(), heic));
+    inputs.push(("a GIF".into(), b"GIF89a\x01\0\x01\0\0\0\0;".to_vec()));
+    for (name, bytes) in inputs {
+        let started = Instant::now();
+        let result = core.add_photo(draft.id.clone(), bytes).await;
+        let took = started.elapsed();
+        let Err(Error::Invalid(invalid)) = result else {
+            panic!("{name}: not refused: {result:?}");
+        };
+        assert_eq!(invalid.field, Field::Photos, "{name}");
+        assert!(
+            matches!(
+                invalid.rule,
+                Rule::Empty
+                    | Rule::NotSupported
+                    | Rule::NotAnImage
+                    | Rule::Damaged
+                    | Rule::TooManyPixels
+            ),
+            "{name}: {invalid:?}"
+        );
+        if name.contains("HEIC") {
+            assert_eq!(invalid.rule, Rule::NotSupported);
+        }
+        assert!(took < Duration::from_secs(1), "{name}: {took:?}");
+    }
+    assert!(core.draft(draft.id).await.unwrap().photos.is_empty());
+    assert!(
+        core.photo_dir().files().unwrap().is_empty(),
+        "no file left behind"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_outside_the_province_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    let mut draft = complete_draft("ổ gà ở Đà Nẵng");
+    draft.location.as_mut().unwrap().lat = 16.0544;
+    draft.location.as_mut().unwrap().lon = 108.2022;
+    let saved = core.save_draft(None, draft.clone()).await.unwrap();
+    let refused = core.submit(saved.id.clone()).await.unwrap_err();
+    let Error::Invalid(invalid) = refused else {
+        panic!("{refused:?}");
+    };
+    assert_eq!(
+        (invalid.field, invalid.rule),
+        (Field::Location, Rule::OutsideProvince)
+    );
+    assert!(core.outbox().await.unwrap().is_empty(), "nothing queued");
+    draft.location = complete_draft("").location;
+    core.save_draft(Some(saved.id.clone()), draft)
+        .await
+        .unwrap();
+    core.submit(saved.id).await.unwrap();
+    for (lat, lon) in [(f64::NAN, 107.0), (16.0, f64::INFINITY), (100.0, 0.0)] {
+        assert!(matches!(
+            core.locate(lat, lon).await,
+            Err(Error::Invalid(_))
+        ));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn areas_come_from_the_api_and_bad_ones_are_refused() {
+    let gw_dir = tempfile::tempdir().unwrap();
+    let app_dir = tempfile::tempdir().unwrap();
+    let url = gateway(gw_dir.path()).await;
+    let core = open(app_dir.path(), &url).await.unwrap();
+    let bundled = core.areas().await.unwrap();
+    let pulled = core.pull_content().await.unwrap();
+    assert!(pulled.changed.contains(&cds_core::content::Kind::Areas));
+    let from_api = core.areas().await.unwrap();
+    assert_eq!(from_api.wards.len(), bundled.wards.len());
+    let citadel = core.locate(16.4698, 107.5786).await.unwrap();
+    assert_eq!(citadel.ward.unwrap().1.vi, "Phú Xuân");
+
+    // A server answering rubbish for the areas leaves the stored ones in place.
+    let hostile = crate::serve(axum::Router::new().route(
+        "/api/v1/areas",
+        axum::routing::get(|| async { r#"{"type":"FeatureCollection","features":[]}"# }),
+    ))
+    .await;
+    drop(core);
+    let core = open(app_dir.path(), &hostile).await.unwrap();
+    let _ = core.pull_content().await.unwrap();
+    assert_eq!(core.areas().await.unwrap().wards.len(), 40);
+}
