@@ -6,7 +6,7 @@ use std::process::Command;
 use crate::{Result, proc, root, step};
 
 /// Benchmarks by name.
-const BENCHES: &[&str] = &["outbox", "gateway", "sync"];
+const BENCHES: &[&str] = &["outbox", "gateway", "sync", "photos", "geo"];
 
 pub fn bench(name: Option<&str>) -> Result {
     let selected: Vec<&str> = match name {
@@ -24,6 +24,8 @@ pub fn bench(name: Option<&str>) -> Result {
             "outbox" => outbox()?,
             "gateway" => gateway()?,
             "sync" => sync()?,
+            "photos" => photos()?,
+            "geo" => geo()?,
             _ => unreachable!("listed above"),
         }
     }
@@ -138,4 +140,96 @@ fn sync() -> Result {
     )?;
     step("sync: fault test with 1,000 reports");
     crate::test::core_test(crate::test::FAULT_TEST, Some(("CDS_FAULT_REPORTS", "1000")))
+}
+
+/// Ward lookups per point, indexed next to a scan of every area.
+fn geo() -> Result {
+    step("geo: ward lookup (release build)");
+    proc::run(Command::new("cargo").current_dir(root()).args([
+        "bench",
+        "--package",
+        "cds-domain",
+        "--bench",
+        "geo",
+    ]))
+}
+
+/// The 8 MP phone photo through our pipeline and through `vipsthumbnail`
+/// (libvips) to the same size and quality, as processes, alternating, several
+/// runs each: median wall time, output bytes, peak memory.
+fn photos() -> Result {
+    const RUNS: usize = 15;
+    crate::setup::apt_install_missing(&["libvips-tools", "time"])?;
+    step("photos: building the pipeline (release build)");
+    proc::run(Command::new("cargo").current_dir(root()).args([
+        "build",
+        "--release",
+        "--package",
+        "cds-imaging",
+        "--example",
+        "photo",
+    ]))?;
+    let ours = crate::target_dir().join("release/examples/photo");
+    let input = root().join("assets/test-images/phone-iphone-3264x2448-gps.jpg");
+    let out_dir = crate::target_dir().join("bench-photos");
+    std::fs::create_dir_all(&out_dir).map_err(|err| format!("{}: {err}", out_dir.display()))?;
+    let ours_out = out_dir.join("ours.jpg");
+    let vips_out = out_dir.join("vips.jpg");
+    let mut timings: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let mut peaks: [u64; 2] = [0, 0];
+    step(&format!("photos: {RUNS} runs each, alternating"));
+    for _ in 0..RUNS {
+        for (k, command) in [
+            {
+                let mut c = Command::new(&ours);
+                c.arg(&input).arg(&ours_out).arg("1600");
+                c
+            },
+            {
+                let mut c = Command::new("vipsthumbnail");
+                c.arg(&input)
+                    .args(["--size", "1600x1600", "-o"])
+                    .arg(format!("{}[Q=80,strip]", vips_out.display()));
+                c
+            },
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (seconds, peak_kib) = proc::timed_with_peak(command)?;
+            timings[k].push(seconds);
+            peaks[k] = peaks[k].max(peak_kib);
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (ours_ms, vips_ms) = (median(&mut timings[0]) * 1e3, median(&mut timings[1]) * 1e3);
+    let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    println!(
+        "\nphoto pipeline: {} (3264×2448, {} bytes) → long edge 1600, JPEG quality 80, no metadata; {RUNS} runs each as a process, alternating\n",
+        input
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        size(&input)
+    );
+    println!("| pipeline                | median ms | output bytes | peak memory MiB |");
+    println!("|-------------------------|-----------|--------------|-----------------|");
+    println!(
+        "| ours (cds-imaging)      | {ours_ms:>9.1} | {:>12} | {:>15.1} |",
+        size(&ours_out),
+        peaks[0] as f64 / 1024.0
+    );
+    println!(
+        "| vipsthumbnail (libvips) | {vips_ms:>9.1} | {:>12} | {:>15.1} |",
+        size(&vips_out),
+        peaks[1] as f64 / 1024.0
+    );
+    println!(
+        "\nratio ours / vipsthumbnail: {:.2}× the time",
+        ours_ms / vips_ms
+    );
+    Ok(())
 }

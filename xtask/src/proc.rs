@@ -31,6 +31,30 @@ pub fn output(cmd: &mut Command) -> Option<String> {
 }
 
 /// Whether `program` can be started from PATH.
+/// Runs `cmd` under GNU time; returns its wall time in seconds and its peak
+/// resident memory in KiB. Fails if the command fails.
+pub fn timed_with_peak(cmd: Command) -> Result<(f64, u64)> {
+    let mut timed = Command::new("/usr/bin/time");
+    timed.args(["-f", "peak_kib=%M"]).arg(cmd.get_program());
+    timed.args(cmd.get_args());
+    let started = std::time::Instant::now();
+    let output = timed
+        .output()
+        .map_err(|err| format!("{:?}: {err}", cmd.get_program()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(format!("{:?} failed: {stderr}", cmd.get_program()));
+    }
+    let peak = stderr
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix("peak_kib="))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| format!("no peak memory in: {stderr}"))?;
+    Ok((seconds, peak))
+}
+
 pub fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))

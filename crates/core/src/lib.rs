@@ -12,7 +12,6 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod ids;
-pub mod imaging;
 pub mod photos;
 pub mod reports;
 pub mod schema;
@@ -35,6 +34,7 @@ use cds_domain::{
 };
 
 pub use cds_domain::sync::{DataUse, Network, SyncEvent, SyncSummary};
+pub use cds_imaging as imaging;
 pub use config::{Config, ConfigError};
 pub use error::{Error, StorageProblem};
 

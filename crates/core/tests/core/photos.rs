@@ -99,11 +99,23 @@ async fn a_photo_taken_in_hue_gives_the_draft_its_location() {
     assert!(placed.inside_province && placed.approximate);
     assert!(placed.ward.is_some());
     assert!(placed.boundary_distance_m > 0.0);
-    // A location chosen by hand is never replaced by a later photo's.
+    // A draft that has a location keeps it: a later photo's is only offered.
+    let mut pinned = added.draft.draft.clone();
+    pinned.location = Some(cds_domain::report::Location {
+        lat: 16.47,
+        lon: 107.60,
+        accuracy_m: Some(5.0),
+        source: LocationSource::Pin,
+    });
+    core.save_draft(Some(draft.id.clone()), pinned.clone())
+        .await
+        .unwrap();
     let second = core
-        .add_photo(draft.id.clone(), image("pothole_hue_synthetic.jpg"))
-        .await;
-    assert!(second.is_ok());
+        .add_photo(draft.id.clone(), image("phone-iphone-3264x2448-gps.jpg"))
+        .await
+        .unwrap();
+    assert!(!second.used_exif_location && second.exif_location.is_some());
+    assert_eq!(second.draft.draft.location, pinned.location);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
