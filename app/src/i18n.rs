@@ -28,6 +28,7 @@ pub fn error_key(code: ErrorCode) -> Key {
         ErrorCode::NotNow => Key::ErrorNotNow,
         ErrorCode::Offline => Key::ErrorOffline,
         ErrorCode::Configuration => Key::ErrorConfiguration,
+        ErrorCode::Refused => Key::ErrorRefused,
         ErrorCode::Protocol => Key::ErrorProtocol,
         ErrorCode::Internal => Key::ErrorInternal,
     }

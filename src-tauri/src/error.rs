@@ -17,7 +17,15 @@ pub fn ui_error(err: cds_core::Error) -> UiError {
         cds_core::Error::Unreachable(_) => ErrorCode::Offline,
         cds_core::Error::NotNow(_) => ErrorCode::NotNow,
         cds_core::Error::Config(_) => ErrorCode::Configuration,
+        cds_core::Error::Refused(_) => ErrorCode::Refused,
         cds_core::Error::Internal(_) => ErrorCode::Internal,
     };
-    UiError::new(code, err.to_string())
+    let invalid = match &err {
+        cds_core::Error::Invalid(invalid) => Some(*invalid),
+        _ => None,
+    };
+    UiError {
+        invalid,
+        ..UiError::new(code, err.to_string())
+    }
 }

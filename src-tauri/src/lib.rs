@@ -6,6 +6,7 @@
 mod commands;
 mod error;
 mod network;
+mod photos;
 mod state;
 
 use tauri::Manager;
@@ -47,6 +48,7 @@ pub fn run() {
             tauri::async_runtime::spawn(background_sync(app.handle().clone()));
             Ok(())
         })
+        .register_asynchronous_uri_scheme_protocol(cds_ipc::PHOTO_SCHEME, photos::serve)
         .invoke_handler(tauri::generate_handler![
             commands::load_home,
             commands::refresh_home,
@@ -55,6 +57,22 @@ pub fn run() {
             commands::sync_now,
             commands::load_data_use,
             commands::set_data_use,
+            commands::load_categories,
+            commands::load_areas,
+            commands::locate,
+            commands::nearby,
+            commands::load_drafts,
+            commands::save_draft,
+            commands::delete_draft,
+            commands::add_photo,
+            commands::detach_photo,
+            commands::submit,
+            commands::load_reports,
+            commands::load_report,
+            commands::cancel_report,
+            commands::retry_report,
+            commands::edit_rejected,
+            commands::send_feedback,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

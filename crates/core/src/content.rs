@@ -15,6 +15,9 @@ pub enum Kind {
     Guides,
     /// The province's outline and wards (GeoJSON).
     Areas,
+    /// The Open311 services with their extra questions (report categories);
+    /// pulled from the Open311 API, not in [`Kind::ALL`].
+    Services,
 }
 
 impl Kind {
@@ -26,6 +29,7 @@ impl Kind {
             Kind::Articles => "articles",
             Kind::Guides => "guides",
             Kind::Areas => "areas",
+            Kind::Services => "services",
         }
     }
 
@@ -68,6 +72,7 @@ pub fn validate(kind: Kind, body: &[u8]) -> Result<(), String> {
                 cds_domain::geo::Areas::from_geojson(text).map_err(|err| err.to_string())
             })
             .map(drop),
+        Kind::Services => parse_list::<cds_provincial_api::open311::Category>(body).map(drop),
     }
 }
 
@@ -174,19 +179,7 @@ pub fn dossiers(conn: &Connection) -> Result<Vec<Dossier>, StoreError> {
     Ok(out)
 }
 
-/// An open report of the province, for "already reported nearby?" and the map.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct PublicReport {
-    pub server_id: String,
-    pub service_code: String,
-    pub status: String,
-    pub lat: f64,
-    pub lon: f64,
-    pub description: String,
-    pub updated_datetime: Option<String>,
-    /// Distance from the point asked about, in metres (in `nearby` answers).
-    pub distance_m: f64,
-}
+pub use cds_domain::report::PublicReport;
 
 /// Stores what the server says of public reports; closed ones are dropped.
 pub fn store_public(conn: &mut Connection, reports: &[PublicReport]) -> rusqlite::Result<()> {

@@ -29,6 +29,10 @@ pub enum Error {
     /// request can be tried again later.
     #[error("unreachable: {0}")]
     Unreachable(String),
+    /// The province's server refused the request for a reason of its own
+    /// (e.g. rating a report that is not resolved); the message says why.
+    #[error("refused by the server: {0}")]
+    Refused(String),
     /// A bug or an unexpected condition; the message is for the log.
     #[error("internal error: {0}")]
     Internal(String),

@@ -35,6 +35,7 @@ use cds_domain::{
 
 pub use cds_domain::sync::{DataUse, Network, SyncEvent, SyncSummary};
 pub use cds_imaging as imaging;
+use cds_provincial_api::open311::{Category, Feedback, FeedbackAction};
 pub use config::{Config, ConfigError};
 pub use error::{Error, StorageProblem};
 
@@ -527,6 +528,149 @@ impl Core {
         Ok(pulled)
     }
 
+    /// Pulls the Open311 services and their questions (the report categories).
+    /// Returns whether they changed; `Ok(None)` when the server is unreachable.
+    pub async fn pull_categories(&self) -> Result<Option<bool>, Error> {
+        match self.open311.categories().await {
+            Ok(categories) if !categories.is_empty() => {
+                let body = serde_json::to_vec(&categories)
+                    .map_err(|err| Error::Internal(err.to_string()))?;
+                let now = now_ms();
+                let changed = self
+                    .store
+                    .call(move |conn| {
+                        content::store(conn, content::Kind::Services, &body, None, now)
+                    })
+                    .await?;
+                Ok(Some(changed))
+            }
+            Ok(_) => Ok(Some(false)),
+            Err(reason) => {
+                log::info!("services: {reason}");
+                Ok(None)
+            }
+        }
+    }
+
+    /// The report categories as last pulled (empty before the first pull).
+    pub async fn categories(&self) -> Result<Vec<Category>, Error> {
+        self.store
+            .run(|conn| content::list(conn, content::Kind::Services))
+            .await
+    }
+
+    /// Sends the resident's feedback on a report of theirs (rate a resolved
+    /// one, or reopen it with a reason), then refreshes its status.
+    pub async fn feedback(
+        &self,
+        report_id: String,
+        action: FeedbackAction,
+    ) -> Result<ReportDetail, Error> {
+        match &action {
+            FeedbackAction::Reopen { reason } => cds_domain::report::check_reason(reason)?,
+            FeedbackAction::Rate { rating, .. } if !(1..=5).contains(rating) => {
+                return Err(Error::Invalid(Invalid {
+                    field: Field::Rating,
+                    rule: Rule::OutOfRange,
+                }));
+            }
+            FeedbackAction::Rate { .. } => {}
+        }
+        let detail = self.report(report_id.clone()).await?;
+        let Some(remote) = detail.remote else {
+            return Err(Error::Refused(
+                "the province has not answered this report yet".into(),
+            ));
+        };
+        let url = self
+            .config
+            .api_url
+            .join(&format!(
+                "{}/requests/{}/feedback",
+                cds_provincial_api::API_PREFIX,
+                sync::utf8_percent(&remote.server_id)
+            ))
+            .map_err(|err| Error::Config(ConfigError(err.to_string())))?;
+        let feedback = Feedback {
+            client_request_id: report_id.clone(),
+            action,
+        };
+        match self.open311.feedback(url, &feedback).await {
+            Ok(answer) => {
+                if let Some(remote) = sync::remote_status(&answer, now_ms()) {
+                    let id = report_id.clone();
+                    self.store
+                        .run(move |conn| reports::store_remote(conn, &id, &remote))
+                        .await?;
+                }
+                self.report(report_id).await
+            }
+            Err((true, reason)) => Err(Error::Unreachable(reason)),
+            Err((false, reason)) => Err(Error::Refused(reason)),
+        }
+    }
+
+    /// The bytes of a photo the server named for one of my reports (the
+    /// agency's photo of the fix, say), fetched once and kept on the device.
+    pub async fn remote_photo(&self, report_id: String, index: usize) -> Result<Vec<u8>, Error> {
+        /// Largest photo fetched from the server.
+        const MAX_BYTES: usize = 16 * 1024 * 1024;
+        let detail = self.report(report_id).await?;
+        let url = detail
+            .remote
+            .and_then(|remote| remote.media_urls.get(index).cloned())
+            .ok_or(Error::NotFound)?;
+        let path = self
+            .config
+            .data_dir
+            .join("media-cache")
+            .join(photos::hash(url.as_bytes()));
+        let cached = path.clone();
+        if let Ok(Ok(bytes)) = tokio::task::spawn_blocking(move || std::fs::read(cached)).await {
+            return Ok(bytes);
+        }
+        let bytes = self
+            .open311
+            .media(&url, MAX_BYTES)
+            .await
+            .map_err(Error::Unreachable)?;
+        imaging::sniff(&bytes).map_err(|err| Error::Invalid(err.into()))?;
+        let (store, kept) = (path, bytes.clone());
+        let written = tokio::task::spawn_blocking(move || {
+            if let Some(dir) = store.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let temp = store.with_extension("tmp");
+            std::fs::write(&temp, &kept)?;
+            std::fs::rename(&temp, &store)
+        })
+        .await;
+        if !matches!(written, Ok(Ok(()))) {
+            log::warn!("a fetched photo was not kept: {written:?}");
+        }
+        Ok(bytes)
+    }
+
+    /// A stored photo (`thumbnail`: its small version, or the photo itself
+    /// when the thumbnail is missing).
+    pub async fn photo(&self, hash: String, thumbnail: bool) -> Result<Vec<u8>, Error> {
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::NotFound);
+        }
+        let dir = self.photos.clone();
+        tokio::task::spawn_blocking(move || {
+            let thumb = thumbnail
+                .then(|| std::fs::read(dir.thumb_path(&hash)).ok())
+                .flatten();
+            match thumb {
+                Some(bytes) => Ok(bytes),
+                None => dir.read(&hash).map_err(|_| Error::NotFound),
+            }
+        })
+        .await
+        .map_err(|err| Error::Internal(err.to_string()))?
+    }
+
     /// Pulls alerts, articles and guides (conditional on their ETags); returns
     /// the kinds that changed. An unreachable API is `offline`, not an error.
     pub async fn pull_content(&self) -> Result<ContentPulled, Error> {
@@ -772,13 +916,14 @@ impl Core {
         let reports = self.pull_reports().await?;
         let public = self.pull_public_reports().await?;
         let content = self.pull_content().await?;
+        let categories = self.pull_categories().await?;
         let dossiers = self.pull_dossiers().await?;
         Ok(SyncSummary {
             confirmed: pass.confirmed,
             retrying: pass.retrying,
             rejected: pass.rejected,
             held_for_wifi: pass.held_for_wifi,
-            offline: reports.offline || public.is_none() || content.offline,
+            offline: reports.offline || public.is_none() || content.offline || categories.is_none(),
             changed_reports: reports.changed,
             changed_content: content
                 .changed

@@ -11,6 +11,7 @@ use cds_domain::{
     report::{Contact, ReportDetail},
     sync::{PhotoProgress, SyncEvent},
 };
+use cds_provincial_api::open311::{Attribute, Category, Feedback, Service, ServiceDefinition};
 use reqwest::{StatusCode, header};
 
 use crate::{Config, Error, photos::PhotoDir};
@@ -246,7 +247,7 @@ impl Open311 {
     }
 }
 
-fn utf8_percent(text: &str) -> String {
+pub fn utf8_percent(text: &str) -> String {
     text.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -259,6 +260,115 @@ fn utf8_percent(text: &str) -> String {
 }
 
 impl Open311 {
+    /// `GET services.json` and, for each service with metadata, its
+    /// definition: the categories of the report form. A definition that cannot
+    /// be read leaves that service without extra questions.
+    pub async fn categories(&self) -> Result<Vec<Category>, String> {
+        /// A bound on the number of services read.
+        const MAX_SERVICES: usize = 500;
+        let url = self
+            .base
+            .join("services.json")
+            .map_err(|err| err.to_string())?;
+        let list = self.get_list(url, 4 * 1024 * 1024).await?;
+        let mut categories = Vec::new();
+        for value in list.into_iter().take(MAX_SERVICES) {
+            let Ok(service) = serde_json::from_value::<Service>(value) else {
+                continue;
+            };
+            if service.service_code.trim().is_empty() {
+                continue;
+            }
+            let attributes = if service.metadata {
+                self.definition(&service.service_code)
+                    .await
+                    .unwrap_or_else(|err| {
+                        log::warn!("service {}: {err}", service.service_code);
+                        Vec::new()
+                    })
+            } else {
+                Vec::new()
+            };
+            categories.push(Category {
+                service,
+                attributes,
+            });
+        }
+        Ok(categories)
+    }
+
+    async fn definition(&self, code: &str) -> Result<Vec<Attribute>, String> {
+        let url = self
+            .base
+            .join(&format!("services/{}.json", utf8_percent(code)))
+            .map_err(|err| err.to_string())?;
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|err| err.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("status {}", response.status()));
+        }
+        let body = read_capped_to(response, 1024 * 1024).await?;
+        let definition: ServiceDefinition =
+            serde_json::from_slice(&body).map_err(|err| err.to_string())?;
+        let mut attributes = definition.attributes;
+        attributes.sort_by_key(|a| a.order);
+        Ok(attributes)
+    }
+
+    /// Posts the resident's feedback on a request (proven by the report's
+    /// idempotency key). Returns the request as the server now has it.
+    /// The error says whether trying again later may help.
+    pub async fn feedback(
+        &self,
+        mut url: url::Url,
+        feedback: &Feedback,
+    ) -> Result<serde_json::Value, (bool, String)> {
+        if let Some(key) = &self.api_key {
+            url.query_pairs_mut().append_pair("api_key", key);
+        }
+        let response = self
+            .http
+            .post(url)
+            .json(feedback)
+            .send()
+            .await
+            .map_err(|err| (true, err.to_string()))?;
+        let status = response.status();
+        let body = read_capped_to(response, 1024 * 1024)
+            .await
+            .map_err(|err| (true, err))?;
+        if status.is_success() {
+            serde_json::from_slice(&body).map_err(|err| (true, err.to_string()))
+        } else {
+            Err((
+                status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS,
+                server_reason(status, &body),
+            ))
+        }
+    }
+
+    /// `GET` a photo the server named for a report, at most `max` bytes.
+    pub async fn media(&self, url: &str, max: usize) -> Result<Vec<u8>, String> {
+        let url = url::Url::parse(url).map_err(|err| err.to_string())?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err("not an http(s) address".into());
+        }
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|err| err.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("status {}", response.status()));
+        }
+        read_capped_to(response, max).await
+    }
+
     /// One page of the province's open requests changed after `after` (ISO 8601).
     pub async fn open_requests(
         &self,

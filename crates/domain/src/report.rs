@@ -88,11 +88,15 @@ pub enum Field {
     ContactPhone,
     ContactEmail,
     Photos,
+    /// The reason given for reopening a report.
+    Reason,
+    /// The rating of a fixed report (1–5).
+    Rating,
 }
 
 /// What is wrong with it, with the limit where there is one, so that the UI can
 /// say it in the user's language next to the field.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Rule {
     Required,
@@ -126,7 +130,7 @@ pub enum Rule {
 }
 
 /// A draft value that breaks a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{field:?}: {rule:?}")]
 pub struct Invalid {
     pub field: Field,
@@ -232,6 +236,17 @@ impl ReportDraft {
         }
         Ok(())
     }
+}
+
+/// Most characters in the reason for reopening a report.
+pub const MAX_REASON_CHARS: usize = 2000;
+
+/// A reason for reopening: required, at most [`MAX_REASON_CHARS`], no control characters.
+pub fn check_reason(reason: &str) -> Result<(), Invalid> {
+    if reason.trim().is_empty() {
+        return invalid(Field::Reason, Rule::Required);
+    }
+    check_text(Field::Reason, reason, MAX_REASON_CHARS, true)
 }
 
 fn check_text(field: Field, text: &str, max: usize, multiline: bool) -> Result<(), Invalid> {
@@ -512,4 +527,18 @@ pub struct RemoteUpdate {
     pub note: String,
     pub media_url: Option<String>,
     pub by: String,
+}
+
+/// An open report of the province, for "already reported nearby?" and the map.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicReport {
+    pub server_id: String,
+    pub service_code: String,
+    pub status: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub description: String,
+    pub updated_datetime: Option<String>,
+    /// Distance from the point asked about, in metres (in `nearby` answers).
+    pub distance_m: f64,
 }

@@ -12,8 +12,15 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 pub use cds_domain::{
     HomeScreen, Lang,
+    geo::{Area, Placement},
+    outbox::OutboxState,
+    report::{
+        Cursor, Invalid, PhotoAdded, PublicReport, Receipt, ReportDetail, ReportDraft, ReportPage,
+        StoredDraft,
+    },
     sync::{DataUse, Network, SyncEvent},
 };
+pub use cds_provincial_api::open311::{Category, FeedbackAction};
 
 /// The name of the single argument every command takes.
 pub const REQUEST_ARG: &str = "request";
@@ -35,7 +42,148 @@ pub const COMMANDS: &[&str] = &[
     SyncNow::NAME,
     LoadDataUse::NAME,
     SetDataUse::NAME,
+    LoadCategories::NAME,
+    LoadAreas::NAME,
+    Locate::NAME,
+    Nearby::NAME,
+    LoadDrafts::NAME,
+    SaveDraft::NAME,
+    DeleteDraft::NAME,
+    AddPhoto::NAME,
+    DetachPhoto::NAME,
+    Submit::NAME,
+    LoadReports::NAME,
+    LoadReport::NAME,
+    CancelReport::NAME,
+    RetryReport::NAME,
+    EditRejected::NAME,
+    SendFeedback::NAME,
 ];
+
+/// The URI scheme the shell serves photos on (`cds-photo://localhost/…`):
+/// `local/<hash>`, `thumb/<hash>`, `remote/<report id>/<index>`.
+pub const PHOTO_SCHEME: &str = "cds-photo";
+
+/// The header naming the draft a raw photo upload ([`AddPhoto`]) is for.
+pub const DRAFT_ID_HEADER: &str = "cds-draft-id";
+
+/// A request naming one draft or report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ById {
+    pub id: String,
+}
+
+/// Defines a command: `command!(Type, "name", Request, Response)`.
+macro_rules! command {
+    ($(#[$doc:meta])* $name:ident, $wire:literal, $request:ty, $response:ty) => {
+        $(#[$doc])*
+        pub struct $name;
+        impl Command for $name {
+            const NAME: &'static str = $wire;
+            type Request = $request;
+            type Response = $response;
+        }
+    };
+}
+
+command!(
+    /// The report categories (Open311 services with their questions).
+    LoadCategories, "load_categories", Empty, Vec<Category>
+);
+
+/// The province's areas for the map: outline and wards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AreasView {
+    pub province: Area,
+    pub wards: Vec<Area>,
+}
+command!(LoadAreas, "load_areas", Empty, AreasView);
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Point {
+    pub lat: f64,
+    pub lon: f64,
+}
+command!(
+    /// Where a point falls: ward, inside the province, distance to a boundary.
+    Locate, "locate", Point, Placement
+);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NearbyRequest {
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_m: f64,
+    pub service_code: Option<String>,
+}
+command!(
+    /// Open reports of the province near a point ("already reported nearby?").
+    Nearby, "nearby", NearbyRequest, Vec<PublicReport>
+);
+
+command!(LoadDrafts, "load_drafts", Empty, Vec<StoredDraft>);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SaveDraftRequest {
+    /// `None` starts a new draft.
+    pub id: Option<String>,
+    pub draft: ReportDraft,
+}
+command!(
+    /// Saves a draft as it is (incomplete is fine; broken is refused).
+    SaveDraft, "save_draft", SaveDraftRequest, StoredDraft
+);
+command!(DeleteDraft, "delete_draft", ById, Empty);
+
+command!(
+    /// Adds a photo to a draft. The only command with a raw body: the file's
+    /// bytes, with the draft id in the [`DRAFT_ID_HEADER`] header.
+    AddPhoto, "add_photo", Empty, PhotoAdded
+);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DetachPhotoRequest {
+    pub draft_id: String,
+    /// The photo's position in the draft, from 0.
+    pub position: u32,
+}
+command!(DetachPhoto, "detach_photo", DetachPhotoRequest, StoredDraft);
+
+command!(
+    /// Moves a complete draft into the outbox; the receipt comes at once and a
+    /// sync is started.
+    Submit, "submit", ById, Receipt
+);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoadReportsRequest {
+    pub after: Option<Cursor>,
+    pub limit: u32,
+}
+command!(LoadReports, "load_reports", LoadReportsRequest, ReportPage);
+command!(LoadReport, "load_report", ById, ReportDetail);
+command!(CancelReport, "cancel_report", ById, OutboxState);
+command!(RetryReport, "retry_report", ById, OutboxState);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EditRejectedRequest {
+    pub id: String,
+    pub draft: ReportDraft,
+}
+command!(
+    /// Resends a report the server refused, changed; same receipt, new key.
+    EditRejected, "edit_rejected", EditRejectedRequest, Receipt
+);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FeedbackRequest {
+    pub report_id: String,
+    pub action: FeedbackAction,
+}
+command!(
+    /// Rates a resolved report or reopens it with a reason.
+    SendFeedback, "send_feedback", FeedbackRequest, ReportDetail
+);
 
 /// A command that also streams events to the UI through a Tauri channel,
 /// passed as the argument [`EVENTS_ARG`] beside `request`.
@@ -141,6 +289,9 @@ impl Command for SetDataUse {
 pub struct UiError {
     pub code: ErrorCode,
     pub message: String,
+    /// For `InvalidInput`: which field broke which rule, to say next to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<Invalid>,
 }
 
 /// What went wrong, as something the user or the UI can act on.
@@ -169,6 +320,8 @@ pub enum ErrorCode {
     /// The app's configuration (server address, key) cannot be used; the
     /// message names the value. Whoever installed the app must correct it.
     Configuration,
+    /// The province's server refused the request; the message says why.
+    Refused,
     /// The UI and the shell disagree (a bug): a response did not match its type.
     Protocol,
     /// Anything else; a bug to report.
@@ -180,6 +333,7 @@ impl UiError {
         UiError {
             code,
             message: message.into(),
+            invalid: None,
         }
     }
 }

@@ -23,6 +23,16 @@ pub struct Service {
     pub group: String,
 }
 
+/// A service with its extra questions (empty when it has none), as the app
+/// keeps it for the category picker and the report form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Category {
+    #[serde(flatten)]
+    pub service: Service,
+    #[serde(default)]
+    pub attributes: Vec<Attribute>,
+}
+
 /// `GET services/{code}`: the extra questions of a service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -329,7 +329,7 @@ async fn pulls_the_agency_answer_and_history_of_my_reports() {
         vec![id.clone()],
         "only the answered one changed"
     );
-    let remote = core.report(id).await.unwrap().remote.unwrap();
+    let remote = core.report(id.clone()).await.unwrap().remote.unwrap();
     assert_eq!(remote.status, "closed");
     assert_eq!(remote.detailed_status.as_deref(), Some("resolved"));
     assert_eq!(remote.note, "Đã vá xong");
@@ -355,6 +355,73 @@ async fn pulls_the_agency_answer_and_history_of_my_reports() {
         Some("received")
     );
 
+    // The agency's photo of the fix, fetched once and kept.
+    let fix_photo = core.remote_photo(id.clone(), 1).await.unwrap();
+    assert_eq!(fix_photo, crate::real_jpeg(99));
+    assert!(matches!(
+        core.remote_photo(id.clone(), 7).await,
+        Err(cds_core::Error::NotFound)
+    ));
+
+    // The resident rates it; a bad rating or an empty reason never leaves the device.
+    use cds_provincial_api::open311::FeedbackAction;
+    assert!(matches!(
+        core.feedback(
+            id.clone(),
+            FeedbackAction::Rate {
+                rating: 9,
+                fixed: true
+            }
+        )
+        .await,
+        Err(cds_core::Error::Invalid(_))
+    ));
+    assert!(matches!(
+        core.feedback(
+            id.clone(),
+            FeedbackAction::Reopen {
+                reason: "  ".into()
+            }
+        )
+        .await,
+        Err(cds_core::Error::Invalid(_))
+    ));
+    let rated = core
+        .feedback(
+            id.clone(),
+            FeedbackAction::Rate {
+                rating: 5,
+                fixed: true,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(rated.remote.unwrap().rating, Some(5));
+    // Rating twice is the server's to refuse, and says why.
+    let again = core
+        .feedback(
+            id.clone(),
+            FeedbackAction::Rate {
+                rating: 4,
+                fixed: true,
+            },
+        )
+        .await;
+    assert!(
+        matches!(again, Ok(_) | Err(cds_core::Error::Refused(_))),
+        "{again:?}"
+    );
+
+    // The categories of the report form, with their questions.
+    assert_eq!(core.pull_categories().await.unwrap(), Some(true));
+    let categories = core.categories().await.unwrap();
+    let pothole = categories
+        .iter()
+        .find(|c| c.service.service_code == "pothole")
+        .unwrap();
+    assert!(!pothole.attributes.is_empty());
+    assert_eq!(core.pull_categories().await.unwrap(), Some(false));
+
     // The server gone: an offline pull, nothing lost.
     drop(core);
     let core = open_for(
@@ -366,6 +433,23 @@ async fn pulls_the_agency_answer_and_history_of_my_reports() {
     let pulled = core.pull_reports().await.unwrap();
     assert!(pulled.offline && pulled.changed.is_empty());
     assert_eq!(core.counts().await.unwrap().pending, 0);
+    assert_eq!(
+        core.remote_photo(id.clone(), 1).await.unwrap(),
+        crate::real_jpeg(99),
+        "kept on the device"
+    );
+    assert_eq!(core.pull_categories().await.unwrap(), None);
+    assert_eq!(core.categories().await.unwrap().len(), categories.len());
+    assert!(matches!(
+        core.feedback(
+            id,
+            FeedbackAction::Reopen {
+                reason: "chưa sửa".into()
+            }
+        )
+        .await,
+        Err(cds_core::Error::Unreachable(_))
+    ));
 }
 
 #[test]
