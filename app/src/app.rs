@@ -16,6 +16,8 @@ use crate::{
     home::HomePage,
     i18n::{self, Key},
     ipc,
+    my_reports::{ReportPage, ReportsHub},
+    report_form::NewReport,
     tile_page::TilePage,
 };
 
@@ -26,6 +28,12 @@ pub enum Page {
     Home { from_tile: Option<String> },
     /// The page a tile opens, by tile id.
     Tile(String),
+    /// Field reports: new report, drafts, my reports.
+    Reports,
+    /// The report form, on a new or an existing draft.
+    NewReport { draft: Option<String> },
+    /// One of my reports; `fresh` right after submitting (receipt first).
+    Report { id: String, fresh: bool },
 }
 
 /// What the sync engine is doing, as its events tell.
@@ -36,6 +44,10 @@ pub struct SyncView {
     pub sending: Option<(String, u32, Option<PhotoProgress>)>,
     /// What the last finished sync did.
     pub last: Option<SyncSummary>,
+    /// Syncs finished and send attempts ended since the page loaded (pages
+    /// reload what they show when these move).
+    pub finished: usize,
+    pub sent: usize,
 }
 
 impl SyncView {
@@ -52,11 +64,15 @@ impl SyncView {
                     *latest = Some(progress);
                 }
             }
-            SyncEvent::Sent { .. } => self.sending = None,
+            SyncEvent::Sent { .. } => {
+                self.sending = None;
+                self.sent += 1;
+            }
             SyncEvent::Finished(summary) => {
                 self.running = false;
                 self.sending = None;
                 self.last = Some(summary);
+                self.finished += 1;
             }
         }
     }
@@ -198,6 +214,9 @@ pub fn App() -> impl IntoView {
             {move || match state.page.get() {
                 Page::Home { from_tile } => view! { <HomePage from_tile /> }.into_any(),
                 Page::Tile(id) => view! { <TilePage id /> }.into_any(),
+                Page::Reports => view! { <ReportsHub /> }.into_any(),
+                Page::NewReport { draft } => view! { <NewReport draft_id=draft /> }.into_any(),
+                Page::Report { id, fresh } => view! { <ReportPage id fresh /> }.into_any(),
             }}
         </main>
     }

@@ -136,12 +136,14 @@ fn block_view(state: AppState, lang: Lang, block: &Block) -> impl IntoView + use
         .iter()
         .map(|tile| {
             let id = tile.id.clone();
+            let opens_reports = matches!(&tile.action, cds_domain::TileAction::Feature { feature }
+                if cds_domain::Feature::from_name(feature) == Some(cds_domain::Feature::FieldReports));
             view! {
                 <li>
                     <button
                         class="tile"
                         data-tile=tile.id.clone()
-                        on:click=move |_| state.page.set(Page::Tile(id.clone()))
+                        on:click=move |_| state.page.set(if opens_reports { Page::Reports } else { Page::Tile(id.clone()) })
                     >
                         <img class="tile-icon" src=icons::src(&tile.icon) alt="" width="32" height="32" />
                         <span class="tile-title">{tile.title.get(lang).to_owned()}</span>

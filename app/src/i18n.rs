@@ -44,3 +44,38 @@ pub fn format_time(lang: Lang, unix_ms: i64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix_ms as f64));
     String::from(date.to_locale_string(locale, &wasm_bindgen::JsValue::UNDEFINED))
 }
+
+/// A refused field's rule, said in `lang`.
+pub fn invalid_text(lang: Lang, invalid: cds_domain::report::Invalid) -> String {
+    use cds_domain::report::Rule;
+    let (key, max) = match invalid.rule {
+        Rule::Required => (Key::RuleRequired, 0),
+        Rule::TooLong { max } => (Key::RuleTooLong, max),
+        Rule::TooMany { max } => (Key::RuleTooMany, max),
+        Rule::OutOfRange => (Key::RuleOutOfRange, 0),
+        Rule::BadCharacters => (Key::RuleBadCharacters, 0),
+        Rule::BadFormat => (Key::RuleBadFormat, 0),
+        Rule::TooLarge { max } => (Key::RuleTooLarge, max / (1024 * 1024)),
+        Rule::Empty => (Key::RuleEmpty, 0),
+        Rule::NotSupported => (Key::RuleNotSupported, 0),
+        Rule::NotAnImage => (Key::RuleNotAnImage, 0),
+        Rule::Damaged => (Key::RuleDamaged, 0),
+        Rule::TooManyPixels => (Key::RuleTooManyPixels, 0),
+        Rule::OutsideProvince => (Key::RuleOutsideProvince, 0),
+    };
+    fill(lang, key, &[("max", &max.to_string())])
+}
+
+/// The name of a province-side status (`resolved`, …) in `lang`.
+pub fn status_name(lang: Lang, status: &str) -> String {
+    let key = match status {
+        "received" => Key::StatusSent,
+        "assigned" | "in_progress" => Key::StatusInProgress,
+        "resolved" => Key::StatusResolved,
+        "rejected" => Key::StatusRefused,
+        "duplicate" => Key::StatusDuplicate,
+        "reopened" => Key::StatusReopened,
+        other => return other.to_owned(),
+    };
+    text(lang, key).to_owned()
+}

@@ -15,6 +15,14 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["window", "__TAURI_INTERNALS__"], js_name = invoke, catch)]
     async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
 
+    /// `invoke` with options (headers), for the one raw-body command.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI_INTERNALS__"], js_name = invoke, catch)]
+    async fn tauri_invoke_raw(
+        cmd: &str,
+        body: JsValue,
+        options: JsValue,
+    ) -> Result<JsValue, JsValue>;
+
     /// Registers a JS callback with Tauri and returns its id; a channel is
     /// this id sent as `"__CHANNEL__:<id>"`.
     #[wasm_bindgen(js_namespace = ["window", "__TAURI_INTERNALS__"], js_name = transformCallback, catch)]
@@ -92,6 +100,34 @@ async fn invoke<C: Command>(args: &serde_json::Value) -> Result<C::Response, UiE
         // missing, a denied permission) is a protocol error with its text.
         Err(err) => Err(from_js::<UiError>(&err).unwrap_or_else(|_| protocol(C::NAME, &err))),
     }
+}
+
+/// Adds a photo (the file's bytes, sent raw, not as JSON) to a draft.
+pub async fn add_photo(
+    draft_id: &str,
+    bytes: js_sys::Uint8Array,
+) -> Result<cds_ipc::PhotoAdded, UiError> {
+    use cds_ipc::{AddPhoto, DRAFT_ID_HEADER};
+    let headers = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&headers, &DRAFT_ID_HEADER.into(), &draft_id.into());
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"headers".into(), &headers);
+    match tauri_invoke_raw(AddPhoto::NAME, bytes.into(), options.into()).await {
+        Ok(value) => from_js(&value).map_err(|err| {
+            UiError::new(
+                ErrorCode::Protocol,
+                format!("{}: bad response: {err}", AddPhoto::NAME),
+            )
+        }),
+        Err(err) => {
+            Err(from_js::<UiError>(&err).unwrap_or_else(|_| protocol(AddPhoto::NAME, &err)))
+        }
+    }
+}
+
+/// The address of a photo served by the shell's `cds-photo` scheme.
+pub fn photo_src(path: &str) -> String {
+    format!("{}://localhost/{path}", cds_ipc::PHOTO_SCHEME)
 }
 
 fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {

@@ -5,6 +5,9 @@ mod home;
 mod i18n;
 mod icons;
 mod ipc;
+mod map;
+mod my_reports;
+mod report_form;
 mod tile_page;
 
 fn main() {

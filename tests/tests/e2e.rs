@@ -183,10 +183,10 @@ fn home_screen_in_both_languages_and_offline_from_cache() {
     sync_events_reach_the_page(&session);
 
     // 2. A tile of a feature not built yet says so plainly.
-    session.wait_for("[data-tile='phan-anh']").click();
+    session.wait_for("[data-tile='tra-cuu-ho-so']").click();
     let notice = session.wait_for("[data-not-built]").text();
     assert!(notice.contains("chưa có trong phiên bản này"), "{notice}");
-    assert!(notice.contains("Phản ánh hiện trường"), "{notice}");
+    assert!(notice.contains("Tra cứu hồ sơ"), "{notice}");
     assert_eq!(
         focused(&session, "tagName"),
         "H1",
@@ -195,7 +195,7 @@ fn home_screen_in_both_languages_and_offline_from_cache() {
     visit(&session, &env, "02-not-built-vi");
     session.wait_for("#back").click();
     session.wait_until("focus back on the tile that was opened", || {
-        (focused(&session, "dataset.tile") == "phan-anh").then_some(())
+        (focused(&session, "dataset.tile") == "tra-cuu-ho-so").then_some(())
     });
 
     // 3. Switch to English.
@@ -280,5 +280,300 @@ fn a_silent_gateway_never_blocks_start_up() {
     visit(&session, &env, "07-home-offline-bundled-vi");
     session.quit();
     drop(silent);
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// Sets a form control's value as typing would, and tells the page.
+fn type_into(session: &Session, css: &str, value: &str) {
+    let done = session.execute(
+        "const [css, value] = arguments;
+         const el = document.querySelector(css);
+         if (!el) return false;
+         el.value = value;
+         el.dispatchEvent(new Event('input', { bubbles: true }));
+         el.dispatchEvent(new Event('change', { bubbles: true }));
+         return true;",
+        &[serde_json::json!(css), serde_json::json!(value)],
+    );
+    assert_eq!(done, true, "{css} not found");
+}
+
+/// Picks files in `<input type=file>` as the file chooser would (WebDriver has
+/// no portable file chooser for a webview): real bytes, real `change` event.
+fn choose_files(session: &Session, css: &str, files: &[(&str, &[u8])]) {
+    use base64_lite::encode;
+    let files: Vec<serde_json::Value> = files
+        .iter()
+        .map(|(name, bytes)| serde_json::json!({ "name": name, "data": encode(bytes) }))
+        .collect();
+    let done = session.execute(
+        "const [css, files] = arguments;
+         const input = document.querySelector(css);
+         const dt = new DataTransfer();
+         for (const f of files) {
+           const bin = atob(f.data);
+           const bytes = new Uint8Array(bin.length);
+           for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+           dt.items.add(new File([bytes], f.name, { type: 'image/jpeg' }));
+         }
+         input.files = dt.files;
+         const chosen = input.files.length;
+         input.dispatchEvent(new Event('change', { bubbles: true }));
+         return chosen;",
+        &[serde_json::json!(css), serde_json::Value::Array(files)],
+    );
+    assert_eq!(done, serde_json::json!(2), "files not chosen: {done}");
+}
+
+/// A minimal base64 encoder (no dependency for one test helper).
+mod base64_lite {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    pub fn encode(bytes: &[u8]) -> String {
+        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+        for chunk in bytes.chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The gateway's requests whose description contains `marker`.
+fn requests_at(gateway_url: &str, marker: &str) -> Vec<serde_json::Value> {
+    let list: Vec<serde_json::Value> = cds_e2e::webdriver::http_client()
+        .get(format!(
+            "{gateway_url}open311/v2/requests.json?page_size=200&extensions=true&status=open,closed"
+        ))
+        .send()
+        .and_then(|r| r.json())
+        .expect("the gateway lists its requests");
+    list.into_iter()
+        .filter(|r| {
+            r["description"]
+                .as_str()
+                .is_some_and(|d| d.contains(marker))
+        })
+        .collect()
+}
+
+fn state_of(session: &Session) -> String {
+    session
+        .find_all("#report-status")
+        .first()
+        .and_then(|badge| badge.attribute("data-state"))
+        .unwrap_or_default()
+}
+
+/// The feature residents use most, end to end: a report with two photos filed
+/// while the province's server is down gets its receipt at once; when the
+/// server is back it arrives exactly once with both photos; staff resolve it
+/// with an answer and a photo of the fix; the app shows it; the resident rates it.
+#[test]
+fn a_report_filed_offline_is_delivered_once_and_followed_to_the_fix() {
+    let env = Env::get();
+    let work = std::env::temp_dir().join(format!("cds-e2e-report-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    let gateway_dir = work.join("gateway");
+    let mut gateway = Gateway::start(&env.gateway, &gateway_dir);
+    let url = format!("{}/", gateway.url.trim_end_matches('/'));
+    let listen = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let app_data = work.join("app");
+    let driver = Driver::start(&[
+        ("CDS_API_URL", url.as_str()),
+        ("CDS_DATA_DIR", &app_data.to_string_lossy()),
+        ("CDS_OPEN311_API_KEY", "cds-demo-key"),
+        ("CDS_RETRY_BASE_MS", "100"),
+        ("CDS_HTTP_TIMEOUT_MS", "2000"),
+    ]);
+    let session = driver.launch(&env.app);
+    session.set_window_size(PHONE.0, PHONE.1);
+    // The first start, online, brings the categories and areas to the device.
+    session.wait_until("the categories pulled at start", || {
+        let count = session.execute_async(
+            "const done = arguments[0];
+             window.__TAURI_INTERNALS__.invoke('load_categories', { request: {} })
+               .then(list => done(list.length), () => done(0));",
+            &[],
+        );
+        (count.as_u64().unwrap_or(0) > 0).then_some(())
+    });
+
+    // The province's server goes down.
+    gateway.stop();
+    session.wait_for("[data-tile='phan-anh']").click();
+    session.wait_for("[data-page='reports']");
+    visit(&session, &env, "10-reports-vi");
+    session.wait_for("#new-report").click();
+    session.wait_for("[data-category='pothole']").click();
+    session.wait_until("the category chosen", || {
+        session
+            .find_all("[data-category='pothole'][aria-pressed='true']")
+            .first()
+            .map(|_| ())
+    });
+    let images = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/test-images");
+    let hue = std::fs::read(images.join("pothole_hue_synthetic.jpg")).unwrap();
+    let phone = std::fs::read(images.join("phone-iphone-3264x2448-gps.jpg")).unwrap();
+    choose_files(
+        &session,
+        "#photo-input",
+        &[("o-ga.jpg", &hue), ("dien-thoai.jpg", &phone)],
+    );
+    session.wait_until("two photos added", || {
+        (session.find_all(".photo-item").len() == 2).then_some(())
+    });
+    // The first photo was taken in Huế: its position became the report's.
+    let ward = session.wait_until("a ward from the photo's position", || {
+        session
+            .find_all("#location-summary")
+            .first()
+            .and_then(|s| s.attribute("data-ward"))
+            .filter(|w| !w.is_empty())
+    });
+    assert!(!ward.is_empty());
+    let marker = format!("e2e-{}", std::process::id());
+    type_into(
+        &session,
+        "#description",
+        &format!("Ổ gà lớn giữa đường, nguy hiểm ({marker})"),
+    );
+    session.wait_until("the counter counts", || {
+        let text = session.wait_for("#description-count").text();
+        (!text.starts_with("0/")).then_some(())
+    });
+    type_into(&session, "#attr-size", "large");
+    visit(&session, &env, "11-new-report-vi");
+    session.wait_for("#to-review").click();
+    session.wait_for("#review-heading");
+    assert_eq!(session.wait_for("#review-photos").text(), "2");
+    visit(&session, &env, "12-review-vi");
+    session.wait_for("#submit-report").click();
+
+    // The receipt at once, the report queued on the device.
+    let code = session.wait_for("#receipt-code").text();
+    assert_eq!(code.len(), 9, "receipt code {code}");
+    session.wait_until("queued while the server is down", || {
+        let state = state_of(&session);
+        (state == "queued").then_some(())
+    });
+    session.wait_until("the offline explanation", || {
+        session
+            .find_all("#report-state-text")
+            .first()
+            .map(|t| t.text())
+            .filter(|t| t.contains("tự gửi khi có mạng") || t.contains("đang chờ gửi"))
+    });
+    visit(&session, &env, "13-receipt-offline-vi");
+
+    // The server is back: the report arrives exactly once, with both photos.
+    let mut gateway = Gateway::start_on(&env.gateway, &gateway_dir, &listen);
+    session.wait_until("delivered after 'send now'", || {
+        if state_of(&session) == "sent" {
+            return Some(());
+        }
+        if let Some(button) = session.find_all("#send-now").first() {
+            button.click();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        None
+    });
+    let at_gateway = requests_at(&url, &marker);
+    assert_eq!(at_gateway.len(), 1, "exactly once: {at_gateway:#?}");
+    let request = &at_gateway[0];
+    let media = request["media_urls"].as_array().expect("media urls");
+    assert_eq!(media.len(), 2, "both photos: {request:#}");
+    for m in media {
+        let bytes = cds_e2e::webdriver::http_client()
+            .get(m.as_str().unwrap())
+            .send()
+            .and_then(|r| r.bytes())
+            .unwrap();
+        assert!(bytes.starts_with(&[0xFF, 0xD8]), "a JPEG");
+        assert!(
+            !bytes.windows(4).any(|w| w == b"Exif"),
+            "no metadata left in the sent photo"
+        );
+    }
+    visit(&session, &env, "14-receipt-sent-vi");
+
+    // Staff resolve it with an answer and a photo of the fix.
+    let server_id = request["service_request_id"].as_str().unwrap().to_owned();
+    let token = std::process::Command::new(&env.gateway)
+        .args(["create-staff", "Đội duy tu", "--data"])
+        .arg(&gateway_dir)
+        .output()
+        .expect("create-staff runs");
+    let token = String::from_utf8_lossy(&token.stdout)
+        .trim()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    let fix = std::fs::read(images.join("phone-nokia-4608x1976-gps.jpg")).unwrap();
+    let form = reqwest::blocking::multipart::Form::new()
+        .text("detailed_status", "resolved")
+        .text("note", "Đã vá ổ gà bằng bê tông nhựa.")
+        .part(
+            "media",
+            reqwest::blocking::multipart::Part::bytes(fix).file_name("fix.jpg"),
+        );
+    let status = cds_e2e::webdriver::http_client()
+        .post(format!("{url}api/v1/staff/requests/{server_id}/updates"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "staff update: {status}");
+
+    // The app shows it resolved, with the answer and the photo of the fix.
+    session.wait_until("resolved in the app", || {
+        if state_of(&session) == "resolved" {
+            return Some(());
+        }
+        if let Some(button) = session.find_all("#refresh-report").first() {
+            button.click();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        None
+    });
+    let answer = session.wait_for("#agency-answer").text();
+    assert!(answer.contains("Đã vá ổ gà"), "{answer}");
+    session.wait_until("the photo of the fix shown", || {
+        let loaded = session.execute(
+            "const img = document.querySelector('img.agency-photo');
+             return !!img && img.complete && img.naturalWidth > 0;",
+            &[],
+        );
+        (loaded == true).then_some(())
+    });
+    visit(&session, &env, "15-resolved-vi");
+
+    // The resident confirms it is fixed and rates it.
+    session.wait_for("#rating-5").click();
+    session.wait_for("#confirm-fixed").click();
+    let rated = session.wait_for("#my-rating").text();
+    assert!(rated.contains("5/5"), "{rated}");
+    let after = requests_at(&url, &marker);
+    assert_eq!(after[0]["rating"], 5, "{:#}", after[0]);
+    visit(&session, &env, "16-rated-vi");
+
+    session.quit();
+    gateway.stop();
     let _ = std::fs::remove_dir_all(&work);
 }

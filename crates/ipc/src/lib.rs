@@ -20,7 +20,7 @@ pub use cds_domain::{
     },
     sync::{DataUse, Network, SyncEvent},
 };
-pub use cds_provincial_api::open311::{Category, FeedbackAction};
+pub use cds_provincial_api::open311::{Category, Datatype, FeedbackAction};
 
 /// The name of the single argument every command takes.
 pub const REQUEST_ARG: &str = "request";
