@@ -31,7 +31,11 @@ fn main() {
         }
         tables.push(table);
     }
-    let keys: Vec<&String> = tables[0].keys().collect();
+    // `notify.*` texts are the shell's (system notifications), not the UI's.
+    let keys: Vec<&String> = tables[0]
+        .keys()
+        .filter(|key| !key.starts_with("notify."))
+        .collect();
     for (lang, table) in LANGS.iter().zip(&tables).skip(1) {
         let other: Vec<&String> = table.keys().collect();
         let missing: Vec<_> = keys.iter().filter(|k| !table.contains_key(**k)).collect();
@@ -59,7 +63,7 @@ fn main() {
             out,
             "        cds_domain::Lang::{variant_lang} => match key {{"
         );
-        for (key, value) in table {
+        for (key, value) in table.iter().filter(|(key, _)| !key.starts_with("notify.")) {
             let _ = writeln!(out, "            Key::{} => {:?},", variant(key), value);
         }
         out.push_str("        },\n");

@@ -16,7 +16,7 @@ use crate::{
     home::HomePage,
     i18n::{self, Key},
     ipc,
-    my_reports::{ReportPage, ReportsHub},
+    my_reports::{ReportPage, ReportsHub, ReportsMap},
     report_form::NewReport,
     tile_page::TilePage,
 };
@@ -30,6 +30,8 @@ pub enum Page {
     Tile(String),
     /// Field reports: new report, drafts, my reports.
     Reports,
+    /// The province's open reports on the offline map and as a list.
+    ReportsMap,
     /// The report form, on a new or an existing draft.
     NewReport { draft: Option<String> },
     /// One of my reports; `fresh` right after submitting (receipt first).
@@ -215,6 +217,7 @@ pub fn App() -> impl IntoView {
                 Page::Home { from_tile } => view! { <HomePage from_tile /> }.into_any(),
                 Page::Tile(id) => view! { <TilePage id /> }.into_any(),
                 Page::Reports => view! { <ReportsHub /> }.into_any(),
+                Page::ReportsMap => view! { <ReportsMap /> }.into_any(),
                 Page::NewReport { draft } => view! { <NewReport draft_id=draft /> }.into_any(),
                 Page::Report { id, fresh } => view! { <ReportPage id fresh /> }.into_any(),
             }}

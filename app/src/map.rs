@@ -82,6 +82,9 @@ pub fn AreaMap(
     lang: Lang,
     /// Called with (lat, lon) where the map was clicked.
     on_pick: Callback<(f64, f64)>,
+    /// Reports to mark: (lat, lon, label).
+    #[prop(optional)]
+    markers: Vec<(f64, f64, String)>,
 ) -> impl IntoView {
     let frame = Frame::of(&areas);
     let view_box = format!("0 0 {WIDTH} {:.0}", frame.height);
@@ -101,6 +104,17 @@ pub fn AreaMap(
         let (x, y) = frame.xy(lon, lat);
         view! { <circle id="map-pin" class="pin" cx=format!("{x:.1}") cy=format!("{y:.1}") r="12" /> }
     });
+    let marker_views = markers
+        .into_iter()
+        .map(|(lat, lon, label)| {
+            let (x, y) = frame.xy(lon, lat);
+            view! {
+                <circle class="marker" cx=format!("{x:.1}") cy=format!("{y:.1}") r="9">
+                    <title>{label}</title>
+                </circle>
+            }
+        })
+        .collect_view();
     let on_click = move |ev: leptos::ev::MouseEvent| {
         let Some(svg) = ev
             .current_target()
@@ -123,6 +137,7 @@ pub fn AreaMap(
             on:click=on_click>
             <path class="province" d=path(frame, &areas.province) />
             {wards}
+            {marker_views}
             {pin_view}
         </svg>
     }

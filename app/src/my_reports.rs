@@ -86,9 +86,14 @@ pub fn ReportsHub() -> impl IntoView {
         </nav>
         <article class="page" data-page="reports">
             <h1 tabindex="-1">{move || app.t(Key::ReportsHeading)}</h1>
-            <button id="new-report" class="button button--primary" on:click=move |_| app.page.set(Page::NewReport { draft: None })>
-                {move || app.t(Key::ReportNew)}
-            </button>
+            <div class="form-actions">
+                <button id="new-report" class="button button--primary" on:click=move |_| app.page.set(Page::NewReport { draft: None })>
+                    {move || app.t(Key::ReportNew)}
+                </button>
+                <button id="reports-map" class="button" on:click=move |_| app.page.set(Page::ReportsMap)>
+                    {move || app.t(Key::ReportsMapOpen)}
+                </button>
+            </div>
             {move || {
                 let list = drafts.get();
                 (!list.is_empty()).then(|| view! {
@@ -397,5 +402,60 @@ fn feedback_form(
             }>{app.t(Key::FeedbackNotFixed)}</button>
             {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
         </section>
+    }
+}
+
+/// The province's open reports on the offline map, with the same reports as a
+/// list (the keyboard and screen-reader way to the same information).
+#[component]
+pub fn ReportsMap() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let areas = RwSignal::new(None::<cds_ipc::AreasView>);
+    let reports = RwSignal::new(Vec::<cds_ipc::PublicReport>::new());
+    focus_after_render("article.page h1".to_owned());
+    spawn_local(async move {
+        match ipc::call::<cds_ipc::LoadAreas>(&Empty {}).await {
+            Ok(loaded) => {
+                let centre = crate::map::centre(&loaded.province);
+                areas.set(Some(loaded));
+                if let Some((lat, lon)) = centre {
+                    let request = cds_ipc::NearbyRequest {
+                        lat,
+                        lon,
+                        radius_m: 50_000.0,
+                        service_code: None,
+                    };
+                    match ipc::call::<cds_ipc::Nearby>(&request).await {
+                        Ok(list) => reports.set(list),
+                        Err(err) => app.error.set(Some(err)),
+                    }
+                }
+            }
+            Err(err) => app.error.set(Some(err)),
+        }
+    });
+    view! {
+        <nav class="page-nav">
+            <button id="back" class="button button--ghost" on:click=move |_| app.page.set(Page::Reports)>
+                "← " {move || app.t(Key::ReportsBack)}
+            </button>
+        </nav>
+        <article class="page" data-page="reports-map">
+            <h1 tabindex="-1">{move || app.t(Key::ReportsMapHeading)}</h1>
+            <p class="hint">{move || app.t(Key::ReportsMapHint)}</p>
+            {move || areas.get().map(|a| {
+                let markers = reports.get().into_iter().map(|r| (r.lat, r.lon, r.description.clone())).collect();
+                view! { <crate::map::AreaMap areas=a pin=None lang=app.lang() on_pick=Callback::new(|_| {}) markers /> }
+            })}
+            <h2>{move || i18n::fill(app.lang(), Key::ReportsMapList, &[("count", &reports.with(Vec::len).to_string())])}</h2>
+            <ul class="report-list" id="public-reports">
+                {move || reports.get().into_iter().map(|r| view! {
+                    <li class="report-line" data-server-id=r.server_id.clone()>
+                        <span>{r.description.clone()}</span>
+                        <span class="hint">{format!("{:.5}, {:.5}", r.lat, r.lon)}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </article>
     }
 }

@@ -6,6 +6,7 @@
 mod commands;
 mod error;
 mod network;
+mod notify;
 mod photos;
 mod state;
 
@@ -28,6 +29,9 @@ async fn background_sync(app: tauri::AppHandle) {
                 std::sync::Arc::new(move |event| {
                     if let cds_ipc::SyncEvent::Finished(summary) = &event {
                         log::info!("sync: {summary:?}");
+                        if !summary.changed_reports.is_empty() {
+                            notify::changed_reports(&events, summary.changed_reports.clone());
+                        }
                     }
                     events.state::<state::Shell>().broadcast(&event);
                 }),
@@ -42,6 +46,7 @@ async fn background_sync(app: tauri::AppHandle) {
 pub fn run() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let data_dir = app.path().app_data_dir()?;
             app.manage(state::Shell::new(data_dir));

@@ -573,6 +573,17 @@ fn a_report_filed_offline_is_delivered_once_and_followed_to_the_fix() {
     assert_eq!(after[0]["rating"], 5, "{:#}", after[0]);
     visit(&session, &env, "16-rated-vi");
 
+    // The map of open reports, offline-capable, with the same reports as a list.
+    session.wait_for("#back").click();
+    session.wait_for("#reports-map").click();
+    session.wait_for("#area-map");
+    assert!(
+        session.find_all("#area-map path.ward").len() >= 40,
+        "the wards are drawn"
+    );
+    session.wait_for("#public-reports");
+    visit(&session, &env, "17-reports-map-vi");
+
     session.quit();
     gateway.stop();
     let _ = std::fs::remove_dir_all(&work);

@@ -1,0 +1,121 @@
+//! System notifications when one of my reports changes status (Tauri's
+//! notification plugin), in the user's language, with texts from `locales/`.
+
+use cds_domain::{Lang, report::ReportDetail};
+use tauri::Manager;
+use tauri_plugin_notification::NotificationExt;
+
+use crate::state::Shell;
+
+/// At most this many notifications per sync (the rest are in the app).
+const MAX_PER_SYNC: usize = 3;
+
+const VI: &str = include_str!("../../locales/vi.json");
+const EN: &str = include_str!("../../locales/en.json");
+
+/// The text of `key` in `lang`, from the UI's own locale files.
+fn text(lang: Lang, key: &str) -> String {
+    let table = match lang {
+        Lang::Vi => VI,
+        Lang::En => EN,
+    };
+    serde_json::from_str::<serde_json::Value>(table)
+        .ok()
+        .and_then(|t| t.get(key).and_then(|v| v.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| key.to_owned())
+}
+
+/// The title and body announcing a report's new state.
+pub fn message(lang: Lang, report: &ReportDetail) -> (String, String) {
+    let status = report
+        .remote
+        .as_ref()
+        .and_then(|r| r.detailed_status.as_deref())
+        .unwrap_or("received");
+    let key = match status {
+        "assigned" | "in_progress" => "status.in_progress",
+        "resolved" => "status.resolved",
+        "rejected" => "status.refused",
+        "duplicate" => "status.duplicate",
+        "reopened" => "status.reopened",
+        _ => "status.sent",
+    };
+    let title = text(lang, "notify.title").replace("{code}", &report.summary.receipt);
+    let mut body = text(lang, key);
+    if let Some(note) = report
+        .remote
+        .as_ref()
+        .map(|r| r.note.trim())
+        .filter(|n| !n.is_empty())
+    {
+        body = format!("{body}: {}", note.chars().take(140).collect::<String>());
+    }
+    (title, body)
+}
+
+/// Shows a notification for each changed report (off the sync's path).
+pub fn changed_reports(app: &tauri::AppHandle, ids: Vec<String>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let shell = app.state::<Shell>();
+        let Ok(core) = shell.core().await else {
+            return;
+        };
+        let lang = core
+            .load_home()
+            .await
+            .map(|h| h.language)
+            .unwrap_or_default();
+        for id in ids.into_iter().take(MAX_PER_SYNC) {
+            let Ok(report) = core.report(id).await else {
+                continue;
+            };
+            let (title, body) = message(lang, &report);
+            if let Err(err) = app.notification().builder().title(title).body(body).show() {
+                log::warn!("notification not shown: {err}");
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn says_what_changed_in_the_users_language() {
+        use cds_domain::{
+            outbox::{OutboxState, ServerRef},
+            report::{ReportDraft, ReportSummary},
+        };
+        let mut report = ReportDetail {
+            summary: ReportSummary {
+                id: "r".into(),
+                receipt: "7K3M-9Q2X".into(),
+                service_code: "pothole".into(),
+                excerpt: String::new(),
+                submitted_at_ms: 0,
+                photos: 0,
+                seq: 1,
+                state: OutboxState::Confirmed {
+                    server: ServerRef::Id("1".into()),
+                    at_ms: 0,
+                },
+            },
+            draft: ReportDraft::default(),
+            photos: Vec::new(),
+            history: Vec::new(),
+            remote: None,
+        };
+        report.remote = Some(cds_domain::report::RemoteStatus {
+            detailed_status: Some("resolved".into()),
+            note: "Đã vá xong".into(),
+            ..Default::default()
+        });
+        let (title, body) = message(Lang::Vi, &report);
+        assert!(title.contains("7K3M-9Q2X"), "{title}");
+        assert_eq!(body, "Đã xử lý xong: Đã vá xong");
+        let (_, body) = message(Lang::En, &report);
+        assert_eq!(body, "Resolved: Đã vá xong");
+    }
+}
