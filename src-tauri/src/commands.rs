@@ -64,6 +64,7 @@ pub async fn watch_sync(
 #[tauri::command]
 pub async fn sync_now(shell: State<'_, Shell>, request: Empty) -> Result<Empty, UiError> {
     let Empty {} = request;
+    shell.core().await?.send_now().await.map_err(ui_error)?;
     shell.sync_trigger.notify_one();
     Ok(Empty {})
 }

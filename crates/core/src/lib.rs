@@ -299,6 +299,15 @@ impl Core {
         self.apply(id, Event::Retry { now_ms: now_ms() }).await
     }
 
+    /// "Send now": every report waiting in the queue becomes due at once (the
+    /// next sync takes them, whatever their backoff said).
+    pub async fn send_now(&self) -> Result<usize, Error> {
+        let policy = self.retry;
+        self.store
+            .run(move |conn| reports::make_due(conn, now_ms(), &policy))
+            .await
+    }
+
     /// Edits a rejected report and queues it again (under a new idempotency key).
     pub async fn edit_rejected(&self, id: String, draft: ReportDraft) -> Result<Receipt, Error> {
         if let Some(location) = draft.location {

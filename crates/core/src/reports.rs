@@ -341,6 +341,24 @@ pub fn next_due(
         .optional()?)
 }
 
+/// Makes every queued report that waits for a later time due now; returns how many.
+pub fn make_due(
+    conn: &mut Connection,
+    now_ms: i64,
+    policy: &RetryPolicy,
+) -> Result<usize, StoreError> {
+    let mut statement =
+        conn.prepare("SELECT id FROM reports WHERE state_kind = 'queued' AND retry_at_ms > ?1")?;
+    let waiting: Vec<String> = statement
+        .query_map([now_ms], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    drop(statement);
+    for id in &waiting {
+        transition(conn, id, Event::Retry { now_ms }, now_ms, policy)?;
+    }
+    Ok(waiting.len())
+}
+
 /// How many due reports have photos (those "photos only on Wi-Fi" holds back).
 pub fn due_with_photos(conn: &Connection, now_ms: i64) -> Result<u32, StoreError> {
     Ok(conn.query_row(

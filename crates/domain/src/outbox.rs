@@ -81,7 +81,8 @@ pub enum Event {
     Interrupted {
         now_ms: i64,
     },
-    /// The resident retries a rejected item (usually after editing it).
+    /// The resident retries a rejected item (usually after editing it), or
+    /// asks that a waiting one be sent now.
     Retry {
         now_ms: i64,
     },
@@ -230,6 +231,20 @@ impl OutboxState {
             }),
             (S::Sending { .. }, Event::Cancel { .. }) => Err(Illegal::InFlight),
             (S::Rejected { .. }, Event::Retry { now_ms }) => Ok(S::new(now_ms)),
+            // "Send now": a waiting item becomes due at once, keeping its count
+            // and the reason of its last failure.
+            (
+                S::Queued {
+                    attempts,
+                    retry_at_ms,
+                    last_error,
+                },
+                Event::Retry { now_ms },
+            ) => Ok(S::Queued {
+                attempts: *attempts,
+                retry_at_ms: (*retry_at_ms).min(now_ms),
+                last_error: last_error.clone(),
+            }),
             (S::Queued { .. } | S::Rejected { .. }, Event::Cancel { now_ms }) => {
                 Ok(S::Cancelled { at_ms: now_ms })
             }
@@ -241,6 +256,25 @@ impl OutboxState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn send_now_makes_a_waiting_item_due_without_forgetting_why_it_waits() {
+        let waiting = OutboxState::Queued {
+            attempts: 3,
+            retry_at_ms: 90_000,
+            last_error: Some("no answer".into()),
+        };
+        let due = waiting.next(Event::Retry { now_ms: 1_000 }, &P).unwrap();
+        assert_eq!(
+            due,
+            OutboxState::Queued {
+                attempts: 3,
+                retry_at_ms: 1_000,
+                last_error: Some("no answer".into()),
+            }
+        );
+        assert!(due.is_due(1_000));
+    }
 
     const P: RetryPolicy = RetryPolicy {
         base_ms: 1_000,
@@ -408,7 +442,8 @@ mod tests {
         );
         assert_eq!(
             OutboxState::new(0).next(Event::Retry { now_ms: 1 }, &P),
-            Err(Illegal::Unexpected)
+            Ok(OutboxState::new(0)),
+            "an item already due stays as it is"
         );
         assert_eq!(
             OutboxState::new(0).next(

@@ -783,3 +783,27 @@ async fn photos_wait_for_wifi_when_the_user_asks() {
     assert_eq!(remote.len(), 2);
     crate::assert_at_gateway(&core, &remote, &with_photos).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_now_makes_waiting_reports_due_at_once() {
+    let app_dir = tempfile::tempdir().unwrap();
+    let nowhere = crate::closed_port();
+    let core = open_for(app_dir.path(), &nowhere, None).await;
+    let id = file(&core, 8, 1).await;
+    let pass = core.sync_outbox().await.unwrap();
+    assert_eq!(pass.retrying, 1);
+    assert_eq!(core.next_due().await.unwrap(), None, "backing off");
+    assert_eq!(core.send_now().await.unwrap(), 1);
+    assert_eq!(core.next_due().await.unwrap(), Some(id.clone()));
+    let OutboxState::Queued {
+        attempts,
+        last_error,
+        ..
+    } = core.report(id).await.unwrap().summary.state
+    else {
+        panic!("still queued");
+    };
+    assert_eq!(attempts, 1);
+    assert!(last_error.is_some(), "the reason it waited is kept");
+    assert_eq!(core.send_now().await.unwrap(), 0, "nothing else waits");
+}
