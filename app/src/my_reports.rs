@@ -111,6 +111,7 @@ pub fn ReportsHub() -> impl IntoView {
                     </section>
                 })
             }}
+            <Following />
             <section aria-labelledby="mine-heading">
                 <h2 id="mine-heading">{move || app.t(Key::ReportsMine)}</h2>
                 {move || reports.with(|r| r.is_empty()).then(|| view! { <p class="hint">{app.t(Key::ReportsNone)}</p> })}
@@ -457,5 +458,57 @@ pub fn ReportsMap() -> impl IntoView {
                 }).collect_view()}
             </ul>
         </article>
+    }
+}
+
+/// The public reports I follow (the same issue as mine), with their status.
+#[component]
+fn Following() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let followed = RwSignal::new(Vec::<cds_ipc::Followed>::new());
+    let load = move || {
+        spawn_local(async move {
+            match ipc::call::<cds_ipc::LoadFollowed>(&Empty {}).await {
+                Ok(list) => followed.set(list),
+                Err(err) => app.error.set(Some(err)),
+            }
+        });
+    };
+    load();
+    Effect::new(move |seen: Option<usize>| {
+        let finished = app.sync.with(|s| s.finished);
+        if seen.is_some_and(|seen| seen != finished) {
+            load();
+        }
+        finished
+    });
+    move || {
+        let list = followed.get();
+        (!list.is_empty()).then(|| view! {
+            <section aria-labelledby="following-heading">
+                <h2 id="following-heading">{app.t(Key::ReportsFollowing)}</h2>
+                <ul class="report-list" id="followed-reports">
+                    {list.into_iter().map(|f| {
+                        let status = f.remote.as_ref().and_then(|r| r.detailed_status.clone()).unwrap_or_else(|| "received".into());
+                        let id = f.report.server_id.clone();
+                        view! {
+                            <li class="report-line" data-server-id=f.report.server_id.clone()>
+                                <span>{f.report.description.clone()}</span>
+                                <span class="badge">{i18n::status_name(app.lang(), &status)}</span>
+                                <button class="button button--small" on:click=move |_| {
+                                    let id = id.clone();
+                                    spawn_local(async move {
+                                        match ipc::call::<cds_ipc::UnfollowReport>(&ById { id }).await {
+                                            Ok(_) => load(),
+                                            Err(err) => app.error.set(Some(err)),
+                                        }
+                                    });
+                                }>{app.t(Key::ReportsUnfollow)}</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+        })
     }
 }

@@ -663,10 +663,26 @@ fn review(form: Form) -> impl IntoView {
                     <div class="notice" id="nearby-reports" role="status">
                         <h3>{form.t(Key::ReportNearbyHeading)}</h3>
                         <ul>
-                            {nearby.into_iter().map(|r| view! {
-                                <li data-server-id=r.server_id.clone()>
-                                    {format!("{} m · ", r.distance_m.round())} {r.description.clone()}
-                                </li>
+                            {nearby.into_iter().map(|r| {
+                                let server_id = r.server_id.clone();
+                                view! {
+                                    <li data-server-id=r.server_id.clone()>
+                                        <p>{format!("{} m · ", r.distance_m.round())} {r.description.clone()}</p>
+                                        <button class="button button--small follow-same" on:click=move |_| {
+                                            let server_id = server_id.clone();
+                                            let draft = form.draft.with_untracked(|d| d.as_ref().map(|d| d.id.clone()));
+                                            spawn_local(async move {
+                                                if let Err(err) = ipc::call::<cds_ipc::FollowReport>(&ById { id: server_id }).await {
+                                                    return form.fail(err);
+                                                }
+                                                if let Some(id) = draft {
+                                                    let _ = ipc::call::<DeleteDraft>(&ById { id }).await;
+                                                }
+                                                form.app.page.set(Page::Reports);
+                                            });
+                                        }>{form.t(Key::ReportFollowSame)}</button>
+                                    </li>
+                                }
                             }).collect_view()}
                         </ul>
                         <p class="hint">{form.t(Key::ReportNearbyHint)}</p>

@@ -4,10 +4,10 @@
 use cds_domain::HomeScreen;
 use cds_ipc::{
     AreasView, ById, Category, DataUseScreen, DetachPhotoRequest, EditRejectedRequest, Empty,
-    ErrorCode, FeedbackRequest, LoadHomeRequest, LoadReportsRequest, NearbyRequest, OutboxState,
-    PhotoAdded, Placement, Point, PublicReport, Receipt, RefreshHomeRequest, ReportDetail,
-    ReportPage, SaveDraftRequest, SetDataUseRequest, SetLanguageRequest, SetLanguageResponse,
-    StoredDraft, SyncEvent, UiError,
+    ErrorCode, FeedbackRequest, Followed, LoadHomeRequest, LoadReportsRequest, NearbyRequest,
+    OutboxState, PhotoAdded, Placement, Point, PublicReport, Receipt, RefreshHomeRequest,
+    ReportDetail, ReportPage, SaveDraftRequest, SetDataUseRequest, SetLanguageRequest,
+    SetLanguageResponse, StoredDraft, SyncEvent, UiError,
 };
 use tauri::{State, ipc::Channel};
 
@@ -303,4 +303,36 @@ pub async fn send_feedback(
         .feedback(request.report_id, request.action)
         .await
         .map_err(ui_error)
+}
+
+#[tauri::command]
+pub async fn follow_report(shell: State<'_, Shell>, request: ById) -> Result<Empty, UiError> {
+    shell
+        .core()
+        .await?
+        .follow(request.id)
+        .await
+        .map_err(ui_error)?;
+    shell.sync_trigger.notify_one();
+    Ok(Empty {})
+}
+
+#[tauri::command]
+pub async fn unfollow_report(shell: State<'_, Shell>, request: ById) -> Result<Empty, UiError> {
+    shell
+        .core()
+        .await?
+        .unfollow(request.id)
+        .await
+        .map_err(ui_error)?;
+    Ok(Empty {})
+}
+
+#[tauri::command]
+pub async fn load_followed(
+    shell: State<'_, Shell>,
+    request: Empty,
+) -> Result<Vec<Followed>, UiError> {
+    let Empty {} = request;
+    shell.core().await?.followed().await.map_err(ui_error)
 }

@@ -78,6 +78,9 @@ pub fn run() {
             commands::retry_report,
             commands::edit_rejected,
             commands::send_feedback,
+            commands::follow_report,
+            commands::unfollow_report,
+            commands::load_followed,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

@@ -255,3 +255,94 @@ pub fn nearby(
     found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
     Ok(found)
 }
+
+/// Follows the public report `server_id` (it must be among the cached ones).
+pub fn follow(conn: &Connection, server_id: &str, now_ms: i64) -> Result<(), StoreError> {
+    let report = conn
+        .query_row(
+            "SELECT server_id, service_code, status, lat, lon, description, updated_datetime
+             FROM public_reports WHERE server_id = ?1",
+            [server_id],
+            |row| {
+                Ok(PublicReport {
+                    server_id: row.get(0)?,
+                    service_code: row.get(1)?,
+                    status: row.get(2)?,
+                    lat: row.get(3)?,
+                    lon: row.get(4)?,
+                    description: row.get(5)?,
+                    updated_datetime: row.get(6)?,
+                    distance_m: 0.0,
+                })
+            },
+        )
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    conn.execute(
+        "INSERT INTO followed_reports (server_id, report, followed_at_ms) VALUES (?1, ?2, ?3)
+         ON CONFLICT (server_id) DO NOTHING",
+        params![server_id, serde_json::to_string(&report)?, now_ms],
+    )?;
+    Ok(())
+}
+
+pub fn unfollow(conn: &Connection, server_id: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM followed_reports WHERE server_id = ?1",
+        [server_id],
+    )?;
+    Ok(())
+}
+
+/// The reports I follow, newest first.
+pub fn followed(conn: &Connection) -> Result<Vec<cds_domain::report::Followed>, StoreError> {
+    let mut statement = conn.prepare(
+        "SELECT report, remote, followed_at_ms FROM followed_reports ORDER BY followed_at_ms DESC",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, Option<String>>(1)?,
+            row.get::<_, i64>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (report, remote, followed_at_ms) = row?;
+        out.push(cds_domain::report::Followed {
+            report: serde_json::from_str(&report)?,
+            remote: remote.as_deref().map(serde_json::from_str).transpose()?,
+            followed_at_ms,
+        });
+    }
+    Ok(out)
+}
+
+/// Stores what the server says of a followed report; returns whether it changed.
+pub fn store_followed(
+    conn: &Connection,
+    remote: &cds_domain::report::RemoteStatus,
+) -> Result<bool, StoreError> {
+    let mut comparable = remote.clone();
+    comparable.pulled_at_ms = 0;
+    let before: Option<Option<String>> = conn
+        .query_row(
+            "SELECT remote FROM followed_reports WHERE server_id = ?1",
+            [&remote.server_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let changed = match before.flatten() {
+        Some(text) => {
+            let mut old: cds_domain::report::RemoteStatus = serde_json::from_str(&text)?;
+            old.pulled_at_ms = 0;
+            old != comparable
+        }
+        None => true,
+    };
+    conn.execute(
+        "UPDATE followed_reports SET remote = ?2 WHERE server_id = ?1",
+        params![remote.server_id, serde_json::to_string(remote)?],
+    )?;
+    Ok(changed)
+}

@@ -619,6 +619,66 @@ impl Core {
         }
     }
 
+    /// Follows a public report of the province instead of filing the same
+    /// issue again (it must be among the cached open reports).
+    pub async fn follow(&self, server_id: String) -> Result<(), Error> {
+        self.store
+            .run(move |conn| content::follow(conn, &server_id, now_ms()))
+            .await
+    }
+
+    pub async fn unfollow(&self, server_id: String) -> Result<(), Error> {
+        self.store
+            .call(move |conn| content::unfollow(conn, &server_id))
+            .await
+    }
+
+    /// The reports I follow, with what the province last said of them.
+    pub async fn followed(&self) -> Result<Vec<cds_domain::report::Followed>, Error> {
+        self.store.run(|conn| content::followed(conn)).await
+    }
+
+    /// Pulls the status of the reports I follow; returns the ids that changed.
+    /// An unreachable server is `Ok(None)`.
+    pub async fn pull_followed(&self) -> Result<Option<Vec<String>>, Error> {
+        let ids: Vec<String> = self
+            .followed()
+            .await?
+            .into_iter()
+            .map(|f| f.report.server_id)
+            .collect();
+        let mut changed = Vec::new();
+        for chunk in ids.chunks(50) {
+            let answers = match self.open311.fetch(chunk).await {
+                Ok(answers) => answers,
+                Err(reason) => {
+                    log::info!("pulling followed reports: {reason}");
+                    return Ok(None);
+                }
+            };
+            let now = now_ms();
+            let found: Vec<_> = answers
+                .iter()
+                .filter_map(|answer| sync::remote_status(answer, now))
+                .filter(|remote| chunk.contains(&remote.server_id))
+                .collect();
+            let newly = self
+                .store
+                .run(move |conn| {
+                    let mut newly = Vec::new();
+                    for remote in &found {
+                        if content::store_followed(conn, remote)? {
+                            newly.push(remote.server_id.clone());
+                        }
+                    }
+                    Ok(newly)
+                })
+                .await?;
+            changed.extend(newly);
+        }
+        Ok(Some(changed))
+    }
+
     /// The bytes of a photo the server named for one of my reports (the
     /// agency's photo of the fix, say), fetched once and kept on the device.
     pub async fn remote_photo(&self, report_id: String, index: usize) -> Result<Vec<u8>, Error> {
@@ -926,13 +986,18 @@ impl Core {
         let public = self.pull_public_reports().await?;
         let content = self.pull_content().await?;
         let categories = self.pull_categories().await?;
+        let followed = self.pull_followed().await?;
         let dossiers = self.pull_dossiers().await?;
         Ok(SyncSummary {
             confirmed: pass.confirmed,
             retrying: pass.retrying,
             rejected: pass.rejected,
             held_for_wifi: pass.held_for_wifi,
-            offline: reports.offline || public.is_none() || content.offline || categories.is_none(),
+            offline: reports.offline
+                || public.is_none()
+                || content.offline
+                || categories.is_none()
+                || followed.is_none(),
             changed_reports: reports.changed,
             changed_content: content
                 .changed

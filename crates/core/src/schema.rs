@@ -89,4 +89,11 @@ pub const MIGRATIONS: &[&str] = &[
          updated_datetime TEXT
      ) STRICT;
      CREATE INDEX public_reports_place ON public_reports (lat, lon);",
+    // 5: public reports the resident follows instead of filing the same issue.
+    "CREATE TABLE followed_reports (
+         server_id TEXT PRIMARY KEY,
+         report TEXT NOT NULL,           -- PublicReport as JSON, when followed
+         remote TEXT,                    -- RemoteStatus as JSON, as last pulled
+         followed_at_ms INTEGER NOT NULL
+     ) STRICT;",
 ];

@@ -542,3 +542,12 @@ pub struct PublicReport {
     /// Distance from the point asked about, in metres (in `nearby` answers).
     pub distance_m: f64,
 }
+
+/// A public report the resident follows (the same issue as theirs), with what
+/// the province last said of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Followed {
+    pub report: PublicReport,
+    pub remote: Option<RemoteStatus>,
+    pub followed_at_ms: i64,
+}

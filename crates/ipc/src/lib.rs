@@ -15,8 +15,8 @@ pub use cds_domain::{
     geo::{Area, Placement},
     outbox::OutboxState,
     report::{
-        Cursor, Invalid, PhotoAdded, PublicReport, Receipt, ReportDetail, ReportDraft, ReportPage,
-        StoredDraft,
+        Cursor, Followed, Invalid, PhotoAdded, PublicReport, Receipt, ReportDetail, ReportDraft,
+        ReportPage, StoredDraft,
     },
     sync::{DataUse, Network, SyncEvent},
 };
@@ -58,6 +58,9 @@ pub const COMMANDS: &[&str] = &[
     RetryReport::NAME,
     EditRejected::NAME,
     SendFeedback::NAME,
+    FollowReport::NAME,
+    UnfollowReport::NAME,
+    LoadFollowed::NAME,
 ];
 
 /// The URI scheme the shell serves photos on (`cds-photo://localhost/…`):
@@ -180,6 +183,13 @@ pub struct FeedbackRequest {
     pub report_id: String,
     pub action: FeedbackAction,
 }
+command!(
+    /// Follows a public report (the same issue) instead of filing another.
+    FollowReport, "follow_report", ById, Empty
+);
+command!(UnfollowReport, "unfollow_report", ById, Empty);
+command!(LoadFollowed, "load_followed", Empty, Vec<Followed>);
+
 command!(
     /// Rates a resolved report or reopens it with a reason.
     SendFeedback, "send_feedback", FeedbackRequest, ReportDetail

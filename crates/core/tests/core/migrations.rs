@@ -34,6 +34,14 @@ fn database_at(dir: &std::path::Path, version: usize) {
         )
         .unwrap();
     }
+    if version >= 4 {
+        conn.execute(
+            "INSERT INTO public_reports (server_id, service_code, status, lat, lon, description)
+             VALUES ('p1', 'pothole', 'open', 16.4637, 107.5909, 'ổ gà cũ')",
+            [],
+        )
+        .unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,6 +68,14 @@ async fn every_earlier_version_migrates_and_keeps_its_data() {
         if version >= 2 {
             let draft = core.draft("d1".into()).await.unwrap();
             assert_eq!(draft.draft.description, "cũ");
+        }
+        if version >= 4 {
+            core.follow("p1".into()).await.unwrap();
+            let followed = core.followed().await.unwrap();
+            assert_eq!(
+                followed[0].report.description, "ổ gà cũ",
+                "from version {version}"
+            );
         }
         // The migrated schema is the current one: a report can be filed.
         let draft = core

@@ -585,6 +585,23 @@ async fn keeps_the_provinces_open_reports_for_already_reported_nearby() {
         Err(cds_core::Error::Invalid(_))
     ));
 
+    // The same issue: the resident follows it instead of filing another.
+    core.follow(found[0].server_id.clone()).await.unwrap();
+    assert!(matches!(
+        core.follow("no-such-report".into()).await,
+        Err(cds_core::Error::NotFound)
+    ));
+    assert_eq!(
+        core.pull_followed().await.unwrap(),
+        Some(vec![found[0].server_id.clone()]),
+        "its status arrives"
+    );
+    assert_eq!(
+        core.pull_followed().await.unwrap(),
+        Some(vec![]),
+        "nothing new"
+    );
+
     // Resolved at the province: gone from the open reports at the next pull.
     let OutboxState::Confirmed {
         server: ServerRef::Id(server_id),
@@ -620,6 +637,23 @@ async fn keeps_the_provinces_open_reports_for_already_reported_nearby() {
             .unwrap()
             .is_empty()
     );
+    // …but the followed one is kept, and its resolution arrives.
+    assert_eq!(
+        core.pull_followed().await.unwrap(),
+        Some(vec![found[0].server_id.clone()])
+    );
+    let followed = core.followed().await.unwrap();
+    assert_eq!(
+        followed[0]
+            .remote
+            .as_ref()
+            .unwrap()
+            .detailed_status
+            .as_deref(),
+        Some("resolved")
+    );
+    core.unfollow(found[0].server_id.clone()).await.unwrap();
+    assert!(core.followed().await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
