@@ -265,6 +265,7 @@ fn report_view(
                 }>{app.t(Key::ReceiptCancel)}</button>
             </div>
         })}
+        {rejected.then(|| edit_rejected(app, d.summary.id.clone(), d.draft.clone(), reload.clone()))}
         {rejected.then(|| view! {
             <button id="retry-report" class="button" on:click={
                 let reload = reload.clone();
@@ -510,5 +511,39 @@ fn Following() -> impl IntoView {
                 </ul>
             </section>
         })
+    }
+}
+
+/// A refused report, changed and sent again (same receipt, new idempotency key).
+fn edit_rejected(
+    app: AppState,
+    id: String,
+    draft: cds_domain::report::ReportDraft,
+    reload: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let text = RwSignal::new(draft.description.clone());
+    let problem = RwSignal::new(None::<String>);
+    view! {
+        <section class="form-section" aria-labelledby="edit-heading">
+            <h2 id="edit-heading">{app.t(Key::ReportEditRejected)}</h2>
+            <label class="field"><span>{app.t(Key::ReportDescription)}</span>
+                <textarea id="edit-description" rows="4" maxlength="4000" prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))></textarea></label>
+            <button id="resend-edited" class="button button--primary" on:click=move |_| {
+                let mut changed = draft.clone();
+                changed.description = text.get_untracked();
+                let (id, reload) = (id.clone(), reload.clone());
+                spawn_local(async move {
+                    match ipc::call::<cds_ipc::EditRejected>(&cds_ipc::EditRejectedRequest { id, draft: changed }).await {
+                        Ok(_) => reload(),
+                        Err(err) => problem.set(Some(match err.invalid {
+                            Some(invalid) => i18n::invalid_text(app.lang(), invalid),
+                            None => i18n::text(app.lang(), i18n::error_key(err.code)).to_owned(),
+                        })),
+                    }
+                });
+            }>{app.t(Key::ReportResendEdited)}</button>
+            {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
+        </section>
     }
 }
