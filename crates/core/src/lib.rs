@@ -227,10 +227,24 @@ impl Core {
             && draft.draft.location.is_none()
             && self.inside_province(location.lat, location.lon).await
         {
-            let mut changed = draft.draft.clone();
-            changed.location = Some(location);
-            draft = self.save_draft(Some(draft_id), changed).await?;
-            used_exif_location = true;
+            // Read and write in one store call: a change saved meanwhile (the
+            // description typed while the photo was processed) is kept, and a
+            // location set meanwhile wins.
+            let (filled, used) = self
+                .store
+                .run(move |conn| {
+                    let mut current = reports::load_draft(conn, &draft_id)?;
+                    if current.draft.location.is_some() {
+                        return Ok((current, false));
+                    }
+                    current.draft.location = Some(location);
+                    let saved =
+                        reports::save_draft(conn, Some(&draft_id), &current.draft, now_ms())?;
+                    Ok((saved, true))
+                })
+                .await?;
+            draft = filled;
+            used_exif_location = used;
         }
         Ok(PhotoAdded {
             draft,
