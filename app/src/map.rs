@@ -126,8 +126,13 @@ pub fn AreaMap(
         if rect.width() <= 0.0 || rect.height() <= 0.0 {
             return;
         }
-        let x = (f64::from(ev.client_x()) - rect.left()) / rect.width() * WIDTH;
-        let y = (f64::from(ev.client_y()) - rect.top()) / rect.height() * frame.height;
+        // The drawing keeps its proportions (xMidYMid meet): one scale, and
+        // the margins of whichever side is letterboxed.
+        let scale = (rect.width() / WIDTH).min(rect.height() / frame.height);
+        let left = rect.left() + (rect.width() - WIDTH * scale) / 2.0;
+        let top = rect.top() + (rect.height() - frame.height * scale) / 2.0;
+        let x = (f64::from(ev.client_x()) - left) / scale;
+        let y = (f64::from(ev.client_y()) - top) / scale;
         let (lon, lat) = frame.lon_lat(x, y);
         on_pick.run((lat, lon));
     };

@@ -265,7 +265,7 @@ fn report_view(
                 }>{app.t(Key::ReceiptCancel)}</button>
             </div>
         })}
-        {rejected.then(|| edit_rejected(app, d.summary.id.clone(), d.draft.clone(), reload.clone()))}
+        {rejected.then(|| edit_rejected(app, d.summary.id.clone(), d.draft.clone()))}
         {rejected.then(|| view! {
             <button id="retry-report" class="button" on:click={
                 let reload = reload.clone();
@@ -519,7 +519,6 @@ fn edit_rejected(
     app: AppState,
     id: String,
     draft: cds_domain::report::ReportDraft,
-    reload: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     let text = RwSignal::new(draft.description.clone());
     let problem = RwSignal::new(None::<String>);
@@ -532,10 +531,11 @@ fn edit_rejected(
             <button id="resend-edited" class="button button--primary" on:click=move |_| {
                 let mut changed = draft.clone();
                 changed.description = text.get_untracked();
-                let (id, reload) = (id.clone(), reload.clone());
+                let id = id.clone();
                 spawn_local(async move {
                     match ipc::call::<cds_ipc::EditRejected>(&cds_ipc::EditRejectedRequest { id, draft: changed }).await {
-                        Ok(_) => reload(),
+                        // Sent again under a new id (same receipt): follow it there.
+                        Ok(receipt) => app.page.set(Page::Report { id: receipt.report_id, fresh: true }),
                         Err(err) => problem.set(Some(match err.invalid {
                             Some(invalid) => i18n::invalid_text(app.lang(), invalid),
                             None => i18n::text(app.lang(), i18n::error_key(err.code)).to_owned(),

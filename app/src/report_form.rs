@@ -25,6 +25,9 @@ use crate::{
     ipc, map,
 };
 
+/// Largest file read from the picker (the engine's own limit is the same).
+const MAX_PICKED_BYTES: f64 = 40.0 * 1024.0 * 1024.0;
+
 /// How far "already reported nearby?" looks, in metres.
 const NEARBY_M: f64 = 250.0;
 
@@ -34,9 +37,31 @@ enum Step {
     Review,
 }
 
+/// Runs the form's writes to the draft one after another (in the order they
+/// were asked for), so that a save never races a photo being added.
+#[derive(Clone, Default)]
+struct Lane(std::rc::Rc<std::cell::RefCell<Option<js_sys::Promise>>>);
+
+impl Lane {
+    async fn run(&self, op: impl std::future::Future<Output = ()>) {
+        let mut release = None;
+        let mine = js_sys::Promise::new(&mut |resolve, _reject| release = Some(resolve));
+        let before = self.0.replace(Some(mine));
+        if let Some(before) = before {
+            let _ = wasm_bindgen_futures::JsFuture::from(before).await;
+        }
+        op.await;
+        if let Some(release) = release {
+            let _ = release.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    }
+}
+
 /// The form's state: the stored draft and what the form shows beside it.
 #[derive(Clone, Copy)]
 struct Form {
+    /// Draft writes, one at a time.
+    lane: StoredValue<Lane, LocalStorage>,
     app: AppState,
     draft: RwSignal<Option<StoredDraft>>,
     categories: RwSignal<Vec<Category>>,
@@ -66,22 +91,35 @@ impl Form {
             .unwrap_or_default()
     }
 
-    /// Changes the draft and saves it; a refusal is shown next to its field.
+    /// Changes the draft here at once, then saves it (in the lane, with
+    /// whatever the draft holds by then); a refusal is shown next to its field.
     fn change(self, edit: impl FnOnce(&mut ReportDraft)) {
-        let mut draft = self.draft_now();
-        edit(&mut draft);
-        let id = self
-            .draft
-            .with_untracked(|d| d.as_ref().map(|d| d.id.clone()));
-        spawn_local(async move {
-            match ipc::call::<SaveDraft>(&SaveDraftRequest { id, draft }).await {
-                Ok(saved) => {
-                    self.invalid.set(None);
-                    self.draft.set(Some(saved));
-                    self.relocate();
-                }
-                Err(err) => self.fail(err),
+        self.draft.update(|d| {
+            if let Some(d) = d {
+                edit(&mut d.draft);
             }
+        });
+        self.relocate();
+        let lane = self.lane.get_value();
+        spawn_local(async move {
+            lane.run(async move {
+                let Some((id, draft)) = self
+                    .draft
+                    .with_untracked(|d| d.as_ref().map(|d| (d.id.clone(), d.draft.clone())))
+                else {
+                    return;
+                };
+                match ipc::call::<SaveDraft>(&SaveDraftRequest {
+                    id: Some(id),
+                    draft,
+                })
+                .await
+                {
+                    Ok(_) => self.invalid.set(None),
+                    Err(err) => self.fail(err),
+                }
+            })
+            .await;
         });
     }
 
@@ -130,6 +168,7 @@ impl Form {
 pub fn NewReport(draft_id: Option<String>) -> impl IntoView {
     let app = expect_context::<AppState>();
     let form = Form {
+        lane: StoredValue::new_local(Lane::default()),
         app,
         draft: RwSignal::new(None),
         categories: RwSignal::new(Vec::new()),
@@ -142,6 +181,8 @@ pub fn NewReport(draft_id: Option<String>) -> impl IntoView {
         nearby: RwSignal::new(Vec::new()),
     };
     focus_after_render("article.page h1".to_owned());
+    // Redrawn when the draft appears, not at every save.
+    let loaded = Memo::new(move |_| form.draft.with(Option::is_some));
     spawn_local(async move {
         match ipc::call::<LoadCategories>(&Empty {}).await {
             Ok(list) => form.categories.set(list),
@@ -184,7 +225,7 @@ pub fn NewReport(draft_id: Option<String>) -> impl IntoView {
         <article class="page report-form" data-page="new-report">
             <h1 tabindex="-1">{move || form.t(Key::ReportNewHeading)}</h1>
             <p class="hint">{move || form.t(Key::ReportSavedHint)}</p>
-            {move || match (form.draft.get().is_some(), form.step.get()) {
+            {move || match (loaded.get(), form.step.get()) {
                 (false, _) => view! { <p>{form.t(Key::Loading)}</p> }.into_any(),
                 (true, Step::Edit) => edit(form).into_any(),
                 (true, Step::Review) => review(form).into_any(),
@@ -313,29 +354,66 @@ fn Photos(form: Form) -> impl IntoView {
         };
         form.photo_busy.set(true);
         photo_error.set(None);
+        let lane = form.lane.get_value();
         spawn_local(async move {
+            let mut problems = Vec::new();
             for file in files {
                 let name = file.name();
+                // Refused before it is read: a video or a huge file never crosses IPC.
+                if file.size() > MAX_PICKED_BYTES {
+                    let invalid = Invalid {
+                        field: Field::Photos,
+                        rule: cds_domain::report::Rule::TooLarge {
+                            max: MAX_PICKED_BYTES as usize,
+                        },
+                    };
+                    problems.push(format!(
+                        "{name}: {}",
+                        i18n::invalid_text(form.lang(), invalid)
+                    ));
+                    continue;
+                }
                 let bytes = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
                     Ok(buffer) => js_sys::Uint8Array::new(&buffer),
                     Err(_) => continue,
                 };
-                match ipc::add_photo(&draft_id, bytes).await {
-                    Ok(added) => {
-                        form.draft.set(Some(added.draft));
+                let draft_id = draft_id.clone();
+                let outcome = std::rc::Rc::new(std::cell::RefCell::new(None));
+                let slot = outcome.clone();
+                lane.run(async move {
+                    *slot.borrow_mut() = Some(ipc::add_photo(&draft_id, bytes).await);
+                })
+                .await;
+                let outcome = outcome.borrow_mut().take();
+                match outcome {
+                    Some(Ok(added)) => {
+                        // Only the photos (and a location where there was none)
+                        // come from the answer: edits made meanwhile stay.
+                        form.draft.update(|d| {
+                            if let Some(d) = d {
+                                d.photos = added.draft.photos.clone();
+                                if d.draft.location.is_none() && added.used_exif_location {
+                                    d.draft.location = added.draft.draft.location;
+                                }
+                            }
+                        });
                         if added.exif_location.is_some() && !added.used_exif_location {
                             form.exif_offer.set(added.exif_location);
                         }
                         form.relocate();
                     }
-                    Err(err) => {
+                    Some(Err(err)) => {
                         let why = match err.invalid {
                             Some(invalid) => i18n::invalid_text(form.lang(), invalid),
                             None => i18n::text(form.lang(), i18n::error_key(err.code)).to_owned(),
                         };
-                        photo_error.set(Some(format!("{name}: {why}")));
+                        problems.push(format!("{name}: {why}"));
                     }
+                    None => {}
                 }
+            }
+            if !problems.is_empty() {
+                photo_error.set(Some(problems.join("\n")));
             }
             form.photo_busy.set(false);
         });
@@ -368,7 +446,7 @@ fn Photos(form: Form) -> impl IntoView {
                                 spawn_local(async move {
                                     let request = DetachPhotoRequest { draft_id, position: u32::try_from(i).unwrap_or(0) };
                                     match ipc::call::<DetachPhoto>(&request).await {
-                                        Ok(draft) => form.draft.set(Some(draft)),
+                                        Ok(saved) => form.draft.update(|d| if let Some(d) = d { d.photos = saved.photos; }),
                                         Err(err) => form.fail(err),
                                     }
                                 });
@@ -454,8 +532,11 @@ fn LocationSection(form: Form) -> impl IntoView {
                 <label class="field"><span>{form.t(Key::ReportLongitude)}</span>
                     <input id="lon-input" inputmode="decimal" prop:value=move || lon_text.get() on:input=move |ev| lon_text.set(event_target_value(&ev)) /></label>
                 <button id="set-coords" class="button" on:click=move |_| {
-                    let parse = |s: String| s.trim().replace(',', ".").parse::<f64>().unwrap_or(f64::NAN);
-                    form.set_location(parse(lat_text.get_untracked()), parse(lon_text.get_untracked()), LocationSource::Pin);
+                    let parse = |s: String| s.trim().replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite());
+                    match (parse(lat_text.get_untracked()), parse(lon_text.get_untracked())) {
+                        (Some(lat), Some(lon)) => form.set_location(lat, lon, LocationSource::Pin),
+                        _ => form.invalid.set(Some(Invalid { field: Field::Location, rule: cds_domain::report::Rule::BadFormat })),
+                    }
                 }>{form.t(Key::ReportSetCoords)}</button>
             </div>
             {field_error(form, Field::Location, "location-error")}

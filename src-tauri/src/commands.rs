@@ -336,3 +336,12 @@ pub async fn load_followed(
     let Empty {} = request;
     shell.core().await?.followed().await.map_err(ui_error)
 }
+
+#[tauri::command]
+pub async fn load_public_reports(
+    shell: State<'_, Shell>,
+    request: Empty,
+) -> Result<Vec<PublicReport>, UiError> {
+    let Empty {} = request;
+    shell.core().await?.public_reports().await.map_err(ui_error)
+}

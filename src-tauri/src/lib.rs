@@ -19,27 +19,35 @@ const SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 /// woken (`Shell::sync_trigger`), for as long as the app runs.
 async fn background_sync(app: tauri::AppHandle) {
     let shell = app.state::<state::Shell>();
-    match shell.core().await {
-        Ok(core) => {
-            let events = app.clone();
-            core.run_background(
-                &shell.sync_trigger,
-                SYNC_EVERY,
-                std::sync::Arc::new(network::probe),
-                std::sync::Arc::new(move |event| {
-                    if let cds_ipc::SyncEvent::Finished(summary) = &event {
-                        log::info!("sync: {summary:?}");
-                        if !summary.changed_reports.is_empty() {
-                            notify::changed_reports(&events, summary.changed_reports.clone());
-                        }
-                    }
-                    events.state::<state::Shell>().broadcast(&event);
-                }),
-            )
-            .await;
+    // The engine may fail to open (a locked or damaged database): try again,
+    // more slowly each time, so that a later fix starts the sync too.
+    let mut wait = std::time::Duration::from_secs(5);
+    let core = loop {
+        match shell.core().await {
+            Ok(core) => break core,
+            Err(err) => {
+                log::error!("no background sync yet: {}", err.message);
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(SYNC_EVERY);
+            }
         }
-        Err(err) => log::error!("no background sync: {}", err.message),
-    }
+    };
+    let events = app.clone();
+    core.run_background(
+        &shell.sync_trigger,
+        SYNC_EVERY,
+        std::sync::Arc::new(network::probe),
+        std::sync::Arc::new(move |event| {
+            if let cds_ipc::SyncEvent::Finished(summary) = &event {
+                log::info!("sync: {summary:?}");
+                if !summary.changed_reports.is_empty() {
+                    notify::changed_reports(&events, summary.changed_reports.clone());
+                }
+            }
+            events.state::<state::Shell>().broadcast(&event);
+        }),
+    )
+    .await;
 }
 
 /// Starts the app. Configuration comes from the environment (see `cds_core::Config`).
@@ -81,6 +89,7 @@ pub fn run() {
             commands::follow_report,
             commands::unfollow_report,
             commands::load_followed,
+            commands::load_public_reports,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

@@ -30,12 +30,14 @@ impl Shell {
         }
     }
 
-    /// Adds a subscriber to sync events.
+    /// Subscribes the page to sync events. The app has one window, so a new
+    /// subscription means its page was loaded again: it replaces the old one
+    /// (a channel to a reloaded page may still accept messages nobody reads).
     pub fn listen(&self, channel: Channel<SyncEvent>) {
-        self.listeners
+        *self
+            .listeners
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(channel);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = vec![channel];
     }
 
     /// Sends `event` to every subscriber; one whose page has gone is dropped.

@@ -46,6 +46,16 @@ pub const MAX_AREAS_BYTES: usize = 32 * 1024 * 1024;
 /// The bundled default areas of Huế (approximate; the API replaces them).
 pub const BUNDLED_AREAS: &str = include_str!("../../../assets/geo/hue-areas.geojson");
 
+/// When a list was last stored (Unix ms), if ever.
+pub fn fetched_at(conn: &Connection, kind: Kind) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT fetched_at_ms FROM content_cache WHERE kind = ?1",
+        [kind.key()],
+        |row| row.get(0),
+    )
+    .optional()
+}
+
 /// The stored areas document, if one was pulled.
 pub fn stored_body(conn: &Connection, kind: Kind) -> rusqlite::Result<Option<Vec<u8>>> {
     conn.query_row(
@@ -345,4 +355,25 @@ pub fn store_followed(
         params![remote.server_id, serde_json::to_string(remote)?],
     )?;
     Ok(changed)
+}
+
+/// Every open public report held, newest change first.
+pub fn public_reports(conn: &Connection) -> rusqlite::Result<Vec<PublicReport>> {
+    let mut statement = conn.prepare(
+        "SELECT server_id, service_code, status, lat, lon, description, updated_datetime
+         FROM public_reports ORDER BY updated_datetime DESC LIMIT 5000",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok(PublicReport {
+            server_id: row.get(0)?,
+            service_code: row.get(1)?,
+            status: row.get(2)?,
+            lat: row.get(3)?,
+            lon: row.get(4)?,
+            description: row.get(5)?,
+            updated_datetime: row.get(6)?,
+            distance_m: 0.0,
+        })
+    })?;
+    rows.collect()
 }

@@ -58,6 +58,8 @@ pub struct Core {
     photo_workers: tokio::sync::Semaphore,
     /// The parsed areas, until a pull replaces them.
     areas_cache: std::sync::Mutex<Option<std::sync::Arc<Areas>>>,
+    /// Bumped whenever new areas are stored (a parse of older ones is not cached).
+    areas_generation: std::sync::atomic::AtomicU64,
     imaging: imaging::Settings,
     config: Config,
     retry: RetryPolicy,
@@ -99,6 +101,7 @@ impl Core {
             open311,
             sync_lock: tokio::sync::Mutex::new(()),
             areas_cache: std::sync::Mutex::new(None),
+            areas_generation: std::sync::atomic::AtomicU64::new(0),
             photo_workers: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
             ),
@@ -211,7 +214,8 @@ impl Core {
             exif,
         } = processed;
         let hash = photos::hash(&jpeg);
-        let mut draft = self.attach_photo(draft_id.clone(), jpeg).await?;
+        // The thumbnail first, like the photo: a crash or a refusal in between
+        // leaves an unreferenced file that recovery removes.
         let dir = self.photos.clone();
         let thumb_hash = hash.clone();
         if let Err(err) =
@@ -222,6 +226,7 @@ impl Core {
         {
             log::warn!("thumbnail of {hash} not stored: {err}");
         }
+        let mut draft = self.attach_photo(draft_id.clone(), jpeg).await?;
         let mut used_exif_location = false;
         if let Some(location) = exif.location
             && draft.draft.location.is_none()
@@ -343,6 +348,9 @@ impl Core {
         {
             return Ok(areas);
         }
+        let generation = self
+            .areas_generation
+            .load(std::sync::atomic::Ordering::SeqCst);
         let stored = self
             .store
             .call(|conn| content::stored_body(conn, content::Kind::Areas))
@@ -361,10 +369,18 @@ impl Core {
         .map_err(|err| Error::Internal(err.to_string()))?
         .map_err(|err| Error::Internal(format!("bundled areas: {err}")))?;
         let areas = std::sync::Arc::new(areas);
-        *self
+        // Kept only if no newer areas arrived while these were parsed.
+        let mut cache = self
             .areas_cache
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(areas.clone());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self
+            .areas_generation
+            .load(std::sync::atomic::Ordering::SeqCst)
+            == generation
+        {
+            *cache = Some(areas.clone());
+        }
         Ok(areas)
     }
 
@@ -554,6 +570,21 @@ impl Core {
     /// Pulls the Open311 services and their questions (the report categories).
     /// Returns whether they changed; `Ok(None)` when the server is unreachable.
     pub async fn pull_categories(&self) -> Result<Option<bool>, Error> {
+        self.pull_categories_if_older_than(0).await
+    }
+
+    /// [`Core::pull_categories`] unless the stored ones are younger than `max_age_ms`.
+    pub async fn pull_categories_if_older_than(
+        &self,
+        max_age_ms: i64,
+    ) -> Result<Option<bool>, Error> {
+        let fetched = self
+            .store
+            .call(|conn| content::fetched_at(conn, content::Kind::Services))
+            .await?;
+        if fetched.is_some_and(|at| now_ms().saturating_sub(at) < max_age_ms) {
+            return Ok(Some(false));
+        }
         match self.open311.categories().await {
             Ok(categories) if !categories.is_empty() => {
                 let body = serde_json::to_vec(&categories)
@@ -631,6 +662,11 @@ impl Core {
             Err((true, reason)) => Err(Error::Unreachable(reason)),
             Err((false, reason)) => Err(Error::Refused(reason)),
         }
+    }
+
+    /// Every open report of the province the device holds (at most 5,000).
+    pub async fn public_reports(&self) -> Result<Vec<content::PublicReport>, Error> {
+        self.store.call(|conn| content::public_reports(conn)).await
     }
 
     /// Follows a public report of the province instead of filing the same
@@ -712,9 +748,10 @@ impl Core {
         if let Ok(Ok(bytes)) = tokio::task::spawn_blocking(move || std::fs::read(cached)).await {
             return Ok(bytes);
         }
+        let allowed = [&self.config.api_url, &self.config.open311_url];
         let bytes = self
             .open311
-            .media(&url, MAX_BYTES)
+            .media(&url, MAX_BYTES, &allowed)
             .await
             .map_err(Error::Unreachable)?;
         imaging::sniff(&bytes).map_err(|err| Error::Invalid(err.into()))?;
@@ -777,27 +814,35 @@ impl Core {
                 .await
             {
                 Ok(http::Fetched::NotModified) => {}
-                Ok(http::Fetched::Body { bytes, etag }) => match content::validate(kind, &bytes) {
-                    Ok(()) => {
-                        let now = now_ms();
-                        let changed = self
-                            .store
-                            .call(move |conn| {
-                                content::store(conn, kind, &bytes, etag.as_deref(), now)
-                            })
-                            .await?;
-                        if changed {
-                            pulled.changed.push(kind);
-                            if kind == content::Kind::Areas {
-                                *self
-                                    .areas_cache
-                                    .lock()
-                                    .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
-                            }
+                Ok(http::Fetched::Body { bytes, etag }) => {
+                    // Areas can be large (official polygons): parse off the async threads.
+                    let (checked, bytes) = tokio::task::spawn_blocking(move || {
+                        let checked = content::validate(kind, &bytes);
+                        (checked, bytes)
+                    })
+                    .await
+                    .map_err(|err| Error::Internal(err.to_string()))?;
+                    if let Err(reason) = checked {
+                        log::warn!("{} from the API refused: {reason}", kind.key());
+                        continue;
+                    }
+                    let now = now_ms();
+                    let changed = self
+                        .store
+                        .call(move |conn| content::store(conn, kind, &bytes, etag.as_deref(), now))
+                        .await?;
+                    if changed {
+                        pulled.changed.push(kind);
+                        if kind == content::Kind::Areas {
+                            self.areas_generation
+                                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            *self
+                                .areas_cache
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
                         }
                     }
-                    Err(reason) => log::warn!("{} from the API refused: {reason}", kind.key()),
-                },
+                }
                 Err(http::FetchError::Unreachable(reason)) => {
                     log::info!("{}: {reason}", kind.key());
                     pulled.offline = true;
@@ -999,7 +1044,11 @@ impl Core {
         let reports = self.pull_reports().await?;
         let public = self.pull_public_reports().await?;
         let content = self.pull_content().await?;
-        let categories = self.pull_categories().await?;
+        /// Categories change rarely: read them again at most every 6 hours.
+        const CATEGORIES_EVERY_MS: i64 = 6 * 3600 * 1000;
+        let categories = self
+            .pull_categories_if_older_than(CATEGORIES_EVERY_MS)
+            .await?;
         let followed = self.pull_followed().await?;
         let dossiers = self.pull_dossiers().await?;
         Ok(SyncSummary {

@@ -261,8 +261,7 @@ pub fn utf8_percent(text: &str) -> String {
 
 impl Open311 {
     /// `GET services.json` and, for each service with metadata, its
-    /// definition: the categories of the report form. A definition that cannot
-    /// be read leaves that service without extra questions.
+    /// definition: the categories of the report form, all or nothing.
     pub async fn categories(&self) -> Result<Vec<Category>, String> {
         /// A bound on the number of services read.
         const MAX_SERVICES: usize = 500;
@@ -352,10 +351,24 @@ impl Open311 {
     }
 
     /// `GET` a photo the server named for a report, at most `max` bytes.
-    pub async fn media(&self, url: &str, max: usize) -> Result<Vec<u8>, String> {
+    /// Only from the hosts of the province's APIs (`allowed`): a server's
+    /// answer cannot make the device fetch from anywhere else.
+    pub async fn media(
+        &self,
+        url: &str,
+        max: usize,
+        allowed: &[&url::Url],
+    ) -> Result<Vec<u8>, String> {
         let url = url::Url::parse(url).map_err(|err| err.to_string())?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err("not an http(s) address".into());
+        }
+        let same_host = |base: &&url::Url| {
+            base.host_str() == url.host_str()
+                && base.port_or_known_default() == url.port_or_known_default()
+        };
+        if !allowed.iter().any(same_host) {
+            return Err(format!("{url}: not a host of the province's API"));
         }
         let response = self
             .http
@@ -695,6 +708,31 @@ mod tests {
                 String::from_utf8_lossy(unconfirmed)
             );
         }
+    }
+
+    #[tokio::test]
+    async fn photos_are_fetched_only_from_the_provinces_hosts() {
+        let config = Config::resolve(std::path::PathBuf::from("/nonexistent"), |setting| {
+            (setting.env == "CDS_API_URL").then(|| "http://127.0.0.1:9/".to_owned())
+        })
+        .unwrap();
+        let open311 = Open311::new(&config).unwrap();
+        let allowed = [&config.api_url, &config.open311_url];
+        for elsewhere in [
+            "http://169.254.169.254/latest/meta-data",
+            "http://127.0.0.1:10/media/x",
+            "http://evil.example/x.jpg",
+            "file:///etc/passwd",
+        ] {
+            let err = open311.media(elsewhere, 1024, &allowed).await.unwrap_err();
+            assert!(err.contains("not"), "{elsewhere}: {err}");
+        }
+        // The province's own host is asked (and here unreachable).
+        let err = open311
+            .media("http://127.0.0.1:9/media/abc", 1024, &allowed)
+            .await
+            .unwrap_err();
+        assert!(!err.contains("not a host"), "{err}");
     }
 
     #[test]

@@ -332,7 +332,15 @@ pub fn check_jpeg_structure(bytes: &[u8]) -> Result<(), PhotoError> {
                 {
                     let h_max = sampling.iter().map(|s| s.0).max().unwrap_or(1).max(1);
                     let v_max = sampling.iter().map(|s| s.1).max().unwrap_or(1).max(1);
-                    let mcus = width.div_ceil(8 * h_max) * height.div_ceil(8 * v_max);
+                    // One component alone (greyscale): an MCU is one 8×8 block
+                    // of it, whatever its sampling factors (T.81 A.2.2).
+                    let mcus = if count == 1 {
+                        let (h, v) = sampling[0];
+                        (width * h.max(1)).div_ceil(h_max).div_ceil(8)
+                            * (height * v.max(1)).div_ceil(v_max).div_ceil(8)
+                    } else {
+                        width.div_ceil(8 * h_max) * height.div_ceil(8 * v_max)
+                    };
                     let expected = mcus.div_ceil(restart_interval).saturating_sub(1);
                     if restarts != expected {
                         return bad("more or fewer restart markers than the image has intervals");
@@ -913,6 +921,29 @@ mod tests {
         let out = process(&webp_bytes, &Settings::default()).unwrap();
         assert_eq!((out.width, out.height), (300, 200));
         assert!(out.jpeg.starts_with(&[0xFF, 0xD8]));
+    }
+
+    #[test]
+    fn restart_markers_are_counted_right_for_colour_and_grey() {
+        for (colour, w, h) in [
+            (jpeg_encoder::ColorType::Rgb, 203u16, 117u16),
+            (jpeg_encoder::ColorType::Luma, 203, 117),
+        ] {
+            let channels = if colour == jpeg_encoder::ColorType::Rgb {
+                3
+            } else {
+                1
+            };
+            let pixels: Vec<u8> = (0..usize::from(w) * usize::from(h) * channels)
+                .map(|i| (i * 7 % 251) as u8)
+                .collect();
+            let mut jpeg = Vec::new();
+            let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, 80);
+            encoder.set_restart_interval(5);
+            encoder.encode(&pixels, w, h, colour).unwrap();
+            assert_eq!(check_jpeg_structure(&jpeg), Ok(()), "{colour:?}");
+            assert!(process(&jpeg, &Settings::default()).is_ok(), "{colour:?}");
+        }
     }
 
     #[test]

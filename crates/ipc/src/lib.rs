@@ -61,6 +61,7 @@ pub const COMMANDS: &[&str] = &[
     FollowReport::NAME,
     UnfollowReport::NAME,
     LoadFollowed::NAME,
+    LoadPublicReports::NAME,
 ];
 
 /// The URI scheme the shell serves photos on (`cds-photo://localhost/…`):
@@ -189,6 +190,10 @@ command!(
 );
 command!(UnfollowReport, "unfollow_report", ById, Empty);
 command!(LoadFollowed, "load_followed", Empty, Vec<Followed>);
+command!(
+    /// Every open report of the province the device holds (for the map).
+    LoadPublicReports, "load_public_reports", Empty, Vec<PublicReport>
+);
 
 command!(
     /// Rates a resolved report or reopens it with a reason.
