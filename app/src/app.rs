@@ -259,6 +259,19 @@ fn Header() -> impl IntoView {
     }
 }
 
+/// The "← back" button above a page.
+#[component]
+pub fn BackNav(label: Key, to: Page) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <nav class="page-nav">
+            <button id="back" class="button button--ghost" on:click=move |_| state.page.set(to.clone())>
+                "← " {move || state.t(label)}
+            </button>
+        </nav>
+    }
+}
+
 /// A failed command, translated, with its technical detail folded away.
 #[component]
 fn ErrorPanel() -> impl IntoView {

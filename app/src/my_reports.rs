@@ -14,7 +14,7 @@ use cds_ipc::{
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
-    app::{AppState, Page, focus_after_render},
+    app::{AppState, BackNav, Page, focus_after_render},
     i18n::{self, Key},
     ipc,
 };
@@ -79,11 +79,7 @@ pub fn ReportsHub() -> impl IntoView {
         finished
     });
     view! {
-        <nav class="page-nav">
-            <button id="back" class="button button--ghost" on:click=move |_| app.page.set(Page::Home { from_tile: None })>
-                "← " {move || app.t(Key::ActionBack)}
-            </button>
-        </nav>
+        <BackNav label=Key::ActionBack to=Page::Home { from_tile: None } />
         <article class="page" data-page="reports">
             <h1 tabindex="-1">{move || app.t(Key::ReportsHeading)}</h1>
             <div class="form-actions">
@@ -169,11 +165,7 @@ pub fn ReportPage(id: String, fresh: bool) -> impl IntoView {
         now
     });
     view! {
-        <nav class="page-nav">
-            <button id="back" class="button button--ghost" on:click=move |_| app.page.set(Page::Reports)>
-                "← " {move || app.t(Key::ReportsBack)}
-            </button>
-        </nav>
+        <BackNav label=Key::ReportsBack to=Page::Reports />
         <article class="page" data-page="report">
             {move || detail.get().map(|d| report_view(app, d, fresh, load.clone()))}
         </article>
@@ -417,31 +409,16 @@ pub fn ReportsMap() -> impl IntoView {
     focus_after_render("article.page h1".to_owned());
     spawn_local(async move {
         match ipc::call::<cds_ipc::LoadAreas>(&Empty {}).await {
-            Ok(loaded) => {
-                let centre = crate::map::centre(&loaded.province);
-                areas.set(Some(loaded));
-                if let Some((lat, lon)) = centre {
-                    let request = cds_ipc::NearbyRequest {
-                        lat,
-                        lon,
-                        radius_m: 50_000.0,
-                        service_code: None,
-                    };
-                    match ipc::call::<cds_ipc::Nearby>(&request).await {
-                        Ok(list) => reports.set(list),
-                        Err(err) => app.error.set(Some(err)),
-                    }
-                }
-            }
+            Ok(loaded) => areas.set(Some(loaded)),
+            Err(err) => return app.error.set(Some(err)),
+        }
+        match ipc::call::<cds_ipc::LoadPublicReports>(&Empty {}).await {
+            Ok(list) => reports.set(list),
             Err(err) => app.error.set(Some(err)),
         }
     });
     view! {
-        <nav class="page-nav">
-            <button id="back" class="button button--ghost" on:click=move |_| app.page.set(Page::Reports)>
-                "← " {move || app.t(Key::ReportsBack)}
-            </button>
-        </nav>
+        <BackNav label=Key::ReportsBack to=Page::Reports />
         <article class="page" data-page="reports-map">
             <h1 tabindex="-1">{move || app.t(Key::ReportsMapHeading)}</h1>
             <p class="hint">{move || app.t(Key::ReportsMapHint)}</p>

@@ -20,7 +20,7 @@ use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::JsCast;
 
 use crate::{
-    app::{AppState, Page, focus_after_render},
+    app::{AppState, BackNav, Page, focus_after_render},
     i18n::{self, Key},
     ipc, map,
 };
@@ -217,11 +217,7 @@ pub fn NewReport(draft_id: Option<String>) -> impl IntoView {
         }
     });
     view! {
-        <nav class="page-nav">
-            <button id="back" class="button button--ghost" on:click=move |_| app.page.set(Page::Reports)>
-                "← " {move || form.t(Key::ReportsBack)}
-            </button>
-        </nav>
+        <BackNav label=Key::ReportsBack to=Page::Reports />
         <article class="page report-form" data-page="new-report">
             <h1 tabindex="-1">{move || form.t(Key::ReportNewHeading)}</h1>
             <p class="hint">{move || form.t(Key::ReportSavedHint)}</p>

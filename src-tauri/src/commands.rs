@@ -29,8 +29,13 @@ pub async fn refresh_home(
 ) -> Result<HomeScreen, UiError> {
     let RefreshHomeRequest {} = request;
     let home = shell.core().await?.refresh_home().await.map_err(ui_error)?;
-    // The API answers: a good moment to deliver what waits (the network may be back).
-    if home.connectivity == cds_domain::Connectivity::Online {
+    // The API answers again after it did not: the network is back, deliver
+    // what waits. (At start the background sync is running anyway.)
+    let offline = home.connectivity == cds_domain::Connectivity::Offline;
+    let was_offline = shell
+        .api_was_offline
+        .swap(offline, std::sync::atomic::Ordering::SeqCst);
+    if was_offline && !offline {
         shell.sync_trigger.notify_one();
     }
     Ok(home)

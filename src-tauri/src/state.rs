@@ -16,6 +16,8 @@ pub struct Shell {
     core: OnceCell<Core>,
     /// Wakes the background sync (the network is back, the user asks).
     pub sync_trigger: tokio::sync::Notify,
+    /// The last catalogue refresh found the API unreachable.
+    pub api_was_offline: std::sync::atomic::AtomicBool,
     /// The UI's subscriptions to sync events (one per page load).
     listeners: std::sync::Mutex<Vec<Channel<SyncEvent>>>,
 }
@@ -26,6 +28,7 @@ impl Shell {
             default_data_dir,
             core: OnceCell::new(),
             sync_trigger: tokio::sync::Notify::new(),
+            api_was_offline: std::sync::atomic::AtomicBool::new(false),
             listeners: std::sync::Mutex::new(Vec::new()),
         }
     }

@@ -214,16 +214,6 @@ pub fn store_public(conn: &mut Connection, reports: &[PublicReport]) -> rusqlite
     tx.commit()
 }
 
-/// Great-circle distance in metres.
-pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    const EARTH_M: f64 = 6_371_000.0;
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = (lat2 - lat1).to_radians();
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH_M * a.sqrt().asin()
-}
-
 /// Open reports within `radius_m` of a point (of one category if given), nearest first.
 pub fn nearby(
     conn: &Connection,
@@ -235,29 +225,18 @@ pub fn nearby(
     // A bounding box first (an index range), then the exact distance.
     let dlat = radius_m / 111_000.0;
     let dlon = radius_m / (111_000.0 * lat.to_radians().cos().abs().max(0.01));
-    let mut statement = conn.prepare_cached(
-        "SELECT server_id, service_code, status, lat, lon, description, updated_datetime FROM public_reports
-         WHERE lat BETWEEN ?1 AND ?2 AND lon BETWEEN ?3 AND ?4 AND (?5 IS NULL OR service_code = ?5)",
-    )?;
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {PUBLIC_COLUMNS} FROM public_reports
+         WHERE lat BETWEEN ?1 AND ?2 AND lon BETWEEN ?3 AND ?4 AND (?5 IS NULL OR service_code = ?5)"
+    ))?;
     let rows = statement.query_map(
         params![lat - dlat, lat + dlat, lon - dlon, lon + dlon, service_code],
-        |row| {
-            Ok(PublicReport {
-                server_id: row.get(0)?,
-                service_code: row.get(1)?,
-                status: row.get(2)?,
-                lat: row.get(3)?,
-                lon: row.get(4)?,
-                description: row.get(5)?,
-                updated_datetime: row.get(6)?,
-                distance_m: 0.0,
-            })
-        },
+        public_row,
     )?;
     let mut found: Vec<PublicReport> = rows
         .filter_map(Result::ok)
         .map(|mut r| {
-            r.distance_m = distance_m(lat, lon, r.lat, r.lon);
+            r.distance_m = cds_domain::geo::distance_m([lon, lat], [r.lon, r.lat]);
             r
         })
         .filter(|r| r.distance_m <= radius_m)
@@ -270,21 +249,9 @@ pub fn nearby(
 pub fn follow(conn: &Connection, server_id: &str, now_ms: i64) -> Result<(), StoreError> {
     let report = conn
         .query_row(
-            "SELECT server_id, service_code, status, lat, lon, description, updated_datetime
-             FROM public_reports WHERE server_id = ?1",
+            &format!("SELECT {PUBLIC_COLUMNS} FROM public_reports WHERE server_id = ?1"),
             [server_id],
-            |row| {
-                Ok(PublicReport {
-                    server_id: row.get(0)?,
-                    service_code: row.get(1)?,
-                    status: row.get(2)?,
-                    lat: row.get(3)?,
-                    lon: row.get(4)?,
-                    description: row.get(5)?,
-                    updated_datetime: row.get(6)?,
-                    distance_m: 0.0,
-                })
-            },
+            public_row,
         )
         .optional()?
         .ok_or(StoreError::NotFound)?;
@@ -359,21 +326,26 @@ pub fn store_followed(
 
 /// Every open public report held, newest change first.
 pub fn public_reports(conn: &Connection) -> rusqlite::Result<Vec<PublicReport>> {
-    let mut statement = conn.prepare(
-        "SELECT server_id, service_code, status, lat, lon, description, updated_datetime
-         FROM public_reports ORDER BY updated_datetime DESC LIMIT 5000",
-    )?;
-    let rows = statement.query_map([], |row| {
-        Ok(PublicReport {
-            server_id: row.get(0)?,
-            service_code: row.get(1)?,
-            status: row.get(2)?,
-            lat: row.get(3)?,
-            lon: row.get(4)?,
-            description: row.get(5)?,
-            updated_datetime: row.get(6)?,
-            distance_m: 0.0,
-        })
-    })?;
+    let mut statement = conn.prepare(&format!(
+        "SELECT {PUBLIC_COLUMNS} FROM public_reports ORDER BY updated_datetime DESC LIMIT 5000"
+    ))?;
+    let rows = statement.query_map([], public_row)?;
     rows.collect()
+}
+
+/// The columns [`public_row`] reads, in its order.
+const PUBLIC_COLUMNS: &str =
+    "server_id, service_code, status, lat, lon, description, updated_datetime";
+
+fn public_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PublicReport> {
+    Ok(PublicReport {
+        server_id: row.get(0)?,
+        service_code: row.get(1)?,
+        status: row.get(2)?,
+        lat: row.get(3)?,
+        lon: row.get(4)?,
+        description: row.get(5)?,
+        updated_datetime: row.get(6)?,
+        distance_m: 0.0,
+    })
 }

@@ -206,8 +206,8 @@ impl Open311 {
         self.get_list(url, 4 * 1024 * 1024).await
     }
 
-    /// `GET` a JSON list of requests, reading at most `max` bytes.
-    async fn get_list(&self, url: url::Url, max: usize) -> Result<Vec<serde_json::Value>, String> {
+    /// `GET` the body of a 2xx answer, reading at most `max` bytes.
+    async fn get_capped(&self, url: url::Url, max: usize) -> Result<Vec<u8>, String> {
         let response = self
             .http
             .get(url)
@@ -217,7 +217,12 @@ impl Open311 {
         if !response.status().is_success() {
             return Err(format!("status {}", response.status()));
         }
-        let body = read_capped_to(response, max).await?;
+        read_capped_to(response, max).await
+    }
+
+    /// `GET` a JSON list of requests, reading at most `max` bytes.
+    async fn get_list(&self, url: url::Url, max: usize) -> Result<Vec<serde_json::Value>, String> {
+        let body = self.get_capped(url, max).await?;
         match serde_json::from_slice::<serde_json::Value>(&body).map_err(|err| err.to_string())? {
             serde_json::Value::Array(list) => Ok(list),
             _ => Err("not a list of requests".into()),
@@ -301,16 +306,7 @@ impl Open311 {
             .base
             .join(&format!("services/{}.json", utf8_percent(code)))
             .map_err(|err| err.to_string())?;
-        let response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|err| err.to_string())?;
-        if !response.status().is_success() {
-            return Err(format!("status {}", response.status()));
-        }
-        let body = read_capped_to(response, 1024 * 1024).await?;
+        let body = self.get_capped(url, 1024 * 1024).await?;
         let definition: ServiceDefinition =
             serde_json::from_slice(&body).map_err(|err| err.to_string())?;
         let mut attributes = definition.attributes;
@@ -370,16 +366,7 @@ impl Open311 {
         if !allowed.iter().any(same_host) {
             return Err(format!("{url}: not a host of the province's API"));
         }
-        let response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|err| err.to_string())?;
-        if !response.status().is_success() {
-            return Err(format!("status {}", response.status()));
-        }
-        read_capped_to(response, max).await
+        self.get_capped(url, max).await
     }
 
     /// One page of the province's open requests changed after `after` (ISO 8601).

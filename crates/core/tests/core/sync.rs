@@ -345,7 +345,7 @@ async fn pulls_the_agency_answer_and_history_of_my_reports() {
         .collect();
     assert_eq!(states, ["received", "resolved"]);
     assert_eq!(
-        core.report(other)
+        core.report(other.clone())
             .await
             .unwrap()
             .remote
@@ -397,7 +397,8 @@ async fn pulls_the_agency_answer_and_history_of_my_reports() {
         .await
         .unwrap();
     assert_eq!(rated.remote.unwrap().rating, Some(5));
-    // Rating twice is the server's to refuse, and says why.
+    // Rating again changes the rating; rating one that is not resolved is
+    // the server's to refuse, and the reason comes back.
     let again = core
         .feedback(
             id.clone(),
@@ -407,9 +408,19 @@ async fn pulls_the_agency_answer_and_history_of_my_reports() {
             },
         )
         .await;
+    assert_eq!(again.unwrap().remote.unwrap().rating, Some(4));
+    let refused = core
+        .feedback(
+            other.clone(),
+            FeedbackAction::Rate {
+                rating: 5,
+                fixed: true,
+            },
+        )
+        .await;
     assert!(
-        matches!(again, Ok(_) | Err(cds_core::Error::Refused(_))),
-        "{again:?}"
+        matches!(&refused, Err(cds_core::Error::Refused(reason)) if reason.contains("resolved")),
+        "{refused:?}"
     );
 
     // The categories of the report form, with their questions.
