@@ -1,20 +1,18 @@
-//! The home screen: the connection status line and the blocks of service tiles.
+//! The home screen: the connection status line, the sync line, and the
+//! blocks of service tiles (each opens what `nav::page_for_tile` says).
 
 use cds_domain::{Block, CatalogueSource, Connectivity, HomeScreen, Lang};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
-    app::{AppState, Page, focus_after_render},
     i18n::{self, Key},
-    icons,
+    icons, nav,
+    state::AppState,
 };
 
 #[component]
-pub fn HomePage(from_tile: Option<String>) -> impl IntoView {
+pub fn HomePage() -> impl IntoView {
     let state = expect_context::<AppState>();
-    if let Some(id) = from_tile {
-        focus_after_render(format!("[data-tile='{id}']"));
-    }
     move || {
         state.home.get().map(|home| {
             let lang = home.language;
@@ -135,15 +133,13 @@ fn block_view(state: AppState, lang: Lang, block: &Block) -> impl IntoView + use
         .tiles
         .iter()
         .map(|tile| {
-            let id = tile.id.clone();
-            let opens_reports = matches!(&tile.action, cds_domain::TileAction::Feature { feature }
-                if cds_domain::Feature::from_name(feature) == Some(cds_domain::Feature::FieldReports));
+            let page = nav::page_for_tile(tile);
             view! {
                 <li>
                     <button
                         class="tile"
                         data-tile=tile.id.clone()
-                        on:click=move |_| state.page.set(if opens_reports { Page::Reports } else { Page::Tile(id.clone()) })
+                        on:click=move |_| state.nav.go(page.clone())
                     >
                         <img class="tile-icon" src=icons::src(&tile.icon) alt="" width="32" height="32" />
                         <span class="tile-title">{tile.title.get(lang).to_owned()}</span>

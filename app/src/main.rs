@@ -6,8 +6,10 @@ mod i18n;
 mod icons;
 mod ipc;
 mod map;
-mod my_reports;
-mod report_form;
+mod nav;
+mod reports;
+mod settings;
+mod state;
 mod tile_page;
 
 fn main() {

@@ -197,6 +197,26 @@ fn home_screen_in_both_languages_and_offline_from_cache() {
     session.wait_until("focus back on the tile that was opened", || {
         (focused(&session, "dataset.tile") == "tra-cuu-ho-so").then_some(())
     });
+    // Escape and the mouse's back button go back the same way.
+    for (how, script) in [
+        (
+            "Escape",
+            "document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))",
+        ),
+        (
+            "the mouse's back button",
+            "document.querySelector('h1').dispatchEvent(new MouseEvent('mouseup', {button: 3, bubbles: true}))",
+        ),
+    ] {
+        session.wait_for("[data-tile='tra-cuu-ho-so']").click();
+        session.wait_for("[data-not-built]");
+        session.execute(script, &[]);
+        session.wait_until(&format!("{how}: home again, focus on the tile"), || {
+            (session.find_all("[data-not-built]").is_empty()
+                && focused(&session, "dataset.tile") == "tra-cuu-ho-so")
+                .then_some(())
+        });
+    }
 
     // 3. Switch to English.
     session.wait_for("#lang-toggle").click();

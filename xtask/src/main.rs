@@ -8,6 +8,8 @@
 #![allow(clippy::print_stdout)]
 
 mod bench;
+#[cfg(test)]
+mod codemap;
 mod proc;
 mod run;
 mod setup;

@@ -1,12 +1,13 @@
 //! The catalogue on the device: the cached copy from the API, else the bundled default.
 
-use cds_domain::{Catalogue, CatalogueSource, Connectivity, catalogue::MAX_BYTES};
+use cds_domain::{Catalogue, CatalogueSource, Connectivity, HomeScreen, catalogue::MAX_BYTES};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{
-    Error,
+    Core, Error,
     db::Store,
     http::{ApiClient, FetchError, Fetched},
+    now_ms, settings,
 };
 
 /// The default shipped with the app, shown until the API has been reached once.
@@ -102,5 +103,34 @@ pub async fn refresh(store_: &Store, api: &ApiClient, now_ms: i64) -> Result<Con
             log::warn!("catalogue from the API refused, keeping the stored one: {reason}");
             Ok(Connectivity::ServerProblem)
         }
+    }
+}
+
+/// The home screen: the catalogue on the device, and a refresh from the API.
+impl Core {
+    /// The home screen from the device alone: the cached or bundled catalogue.
+    pub async fn load_home(&self) -> Result<HomeScreen, Error> {
+        self.home(Connectivity::Checking).await
+    }
+
+    /// Asks the province's API for a newer catalogue, stores it if valid, and
+    /// returns the home screen with the outcome. Network trouble is an outcome
+    /// ([`Connectivity::Offline`]), not an error.
+    pub async fn refresh_home(&self) -> Result<HomeScreen, Error> {
+        let connectivity = refresh(&self.store, &self.api, now_ms()).await?;
+        self.home(connectivity).await
+    }
+
+    async fn home(&self, connectivity: Connectivity) -> Result<HomeScreen, Error> {
+        let (language, (catalogue, source)) = self
+            .store
+            .call(|conn| Ok((settings::language(conn)?, current(conn)?)))
+            .await?;
+        Ok(HomeScreen {
+            language,
+            catalogue,
+            source,
+            connectivity,
+        })
     }
 }

@@ -1,11 +1,21 @@
-//! The province's content on the device: alerts, articles and guides (pulled
-//! with ETags), and the dossiers the resident watches.
+//! The province's content on the device: alerts, articles, guides, areas and
+//! the report categories, pulled with ETags into one cache of whole lists.
 
-use cds_provincial_api::content::{Alert, Article, Dossier};
+use cds_provincial_api::{
+    content::{Alert, Article},
+    open311::Category,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::de::DeserializeOwned;
 
-use crate::db::StoreError;
+use crate::{Core, Error, db::StoreError, http, now_ms};
+
+/// What a content pull brought.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContentPulled {
+    pub changed: Vec<Kind>,
+    pub offline: bool,
+}
 
 /// Lists the device keeps, with the path of each under the API root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,217 +145,112 @@ pub fn list<T: DeserializeOwned>(conn: &Connection, kind: Kind) -> Result<Vec<T>
     }
 }
 
-/// Dossiers the resident follows: (code, phone digits).
-pub fn watched(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
-    let mut statement =
-        conn.prepare("SELECT code, phone_last4 FROM watched_dossiers ORDER BY added_at_ms")?;
-    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-    rows.collect()
-}
-
-pub fn watch(
-    conn: &Connection,
-    dossier: &Dossier,
-    phone_last4: &str,
-    now_ms: i64,
-) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO watched_dossiers (code, phone_last4, body, added_at_ms, pulled_at_ms) VALUES (?1, ?2, ?3, ?4, ?4)
-         ON CONFLICT (code) DO UPDATE SET phone_last4 = excluded.phone_last4, body = excluded.body,
-             pulled_at_ms = excluded.pulled_at_ms",
-        params![dossier.code, phone_last4, serde_json::to_string(dossier)?, now_ms],
-    )?;
-    Ok(())
-}
-
-/// Stores a newer view of a watched dossier; returns whether it changed.
-pub fn update_dossier(
-    conn: &Connection,
-    dossier: &Dossier,
-    now_ms: i64,
-) -> Result<bool, StoreError> {
-    let before: Option<String> = conn
-        .query_row(
-            "SELECT body FROM watched_dossiers WHERE code = ?1",
-            [&dossier.code],
-            |row| row.get(0),
-        )
-        .optional()?;
-    let body = serde_json::to_string(dossier)?;
-    conn.execute(
-        "UPDATE watched_dossiers SET body = ?2, pulled_at_ms = ?3 WHERE code = ?1",
-        params![dossier.code, body, now_ms],
-    )?;
-    Ok(before.as_deref() != Some(body.as_str()))
-}
-
-pub fn dossiers(conn: &Connection) -> Result<Vec<Dossier>, StoreError> {
-    let mut statement = conn.prepare("SELECT body FROM watched_dossiers ORDER BY added_at_ms")?;
-    let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
-    let mut out = Vec::new();
-    for row in rows {
-        out.push(serde_json::from_str(&row?)?);
+impl Core {
+    /// Pulls alerts, articles and guides (conditional on their ETags); returns
+    /// the kinds that changed. An unreachable API is `offline`, not an error.
+    pub async fn pull_content(&self) -> Result<ContentPulled, Error> {
+        let mut pulled = ContentPulled::default();
+        for kind in Kind::ALL {
+            let etag = self.store.call(move |conn| etag(conn, kind)).await?;
+            match self
+                .api
+                .get(
+                    &kind.path(),
+                    etag.as_deref(),
+                    if kind == Kind::Areas {
+                        MAX_AREAS_BYTES
+                    } else {
+                        MAX_LIST_BYTES
+                    },
+                )
+                .await
+            {
+                Ok(http::Fetched::NotModified) => {}
+                Ok(http::Fetched::Body { bytes, etag }) => {
+                    // Areas can be large (official polygons): parse off the async threads.
+                    let (checked, bytes) = tokio::task::spawn_blocking(move || {
+                        let checked = validate(kind, &bytes);
+                        (checked, bytes)
+                    })
+                    .await
+                    .map_err(|err| Error::Internal(err.to_string()))?;
+                    if let Err(reason) = checked {
+                        log::warn!("{} from the API refused: {reason}", kind.key());
+                        continue;
+                    }
+                    let now = now_ms();
+                    let changed = self
+                        .store
+                        .call(move |conn| store(conn, kind, &bytes, etag.as_deref(), now))
+                        .await?;
+                    if changed {
+                        pulled.changed.push(kind);
+                        if kind == Kind::Areas {
+                            self.areas.invalidate();
+                        }
+                    }
+                }
+                Err(http::FetchError::Unreachable(reason)) => {
+                    log::info!("{}: {reason}", kind.key());
+                    pulled.offline = true;
+                }
+                Err(err) => log::warn!("{}: {err}", kind.key()),
+            }
+        }
+        Ok(pulled)
     }
-    Ok(out)
-}
 
-pub use cds_domain::report::PublicReport;
+    pub async fn alerts(&self) -> Result<Vec<cds_provincial_api::content::Alert>, Error> {
+        self.store.run(|conn| list(conn, Kind::Alerts)).await
+    }
 
-/// Stores what the server says of public reports; closed ones are dropped.
-pub fn store_public(conn: &mut Connection, reports: &[PublicReport]) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
-    for report in reports {
-        if report.status == "open" {
-            tx.execute(
-                "INSERT INTO public_reports (server_id, service_code, status, lat, lon, description, updated_datetime)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (server_id) DO UPDATE SET service_code = excluded.service_code, status = excluded.status,
-                     lat = excluded.lat, lon = excluded.lon, description = excluded.description,
-                     updated_datetime = excluded.updated_datetime",
-                params![report.server_id, report.service_code, report.status, report.lat, report.lon, report.description, report.updated_datetime],
-            )?;
-        } else {
-            tx.execute(
-                "DELETE FROM public_reports WHERE server_id = ?1",
-                [&report.server_id],
-            )?;
+    pub async fn articles(&self) -> Result<Vec<cds_provincial_api::content::Article>, Error> {
+        self.store.run(|conn| list(conn, Kind::Articles)).await
+    }
+
+    pub async fn guides(&self) -> Result<Vec<cds_provincial_api::content::Article>, Error> {
+        self.store.run(|conn| list(conn, Kind::Guides)).await
+    }
+
+    /// Pulls the Open311 services and their questions (the report categories).
+    /// Returns whether they changed; `Ok(None)` when the server is unreachable.
+    pub async fn pull_categories(&self) -> Result<Option<bool>, Error> {
+        self.pull_categories_if_older_than(0).await
+    }
+
+    /// [`Core::pull_categories`] unless the stored ones are younger than `max_age_ms`.
+    pub async fn pull_categories_if_older_than(
+        &self,
+        max_age_ms: i64,
+    ) -> Result<Option<bool>, Error> {
+        let fetched = self
+            .store
+            .call(|conn| fetched_at(conn, Kind::Services))
+            .await?;
+        if fetched.is_some_and(|at| now_ms().saturating_sub(at) < max_age_ms) {
+            return Ok(Some(false));
+        }
+        match self.open311.categories().await {
+            Ok(categories) if !categories.is_empty() => {
+                let body = serde_json::to_vec(&categories)
+                    .map_err(|err| Error::Internal(err.to_string()))?;
+                let now = now_ms();
+                let changed = self
+                    .store
+                    .call(move |conn| store(conn, Kind::Services, &body, None, now))
+                    .await?;
+                Ok(Some(changed))
+            }
+            Ok(_) => Ok(Some(false)),
+            Err(reason) => {
+                log::info!("services: {reason}");
+                Ok(None)
+            }
         }
     }
-    tx.commit()
-}
 
-/// Open reports within `radius_m` of a point (of one category if given), nearest first.
-pub fn nearby(
-    conn: &Connection,
-    lat: f64,
-    lon: f64,
-    radius_m: f64,
-    service_code: Option<&str>,
-) -> rusqlite::Result<Vec<PublicReport>> {
-    // A bounding box first (an index range), then the exact distance.
-    let dlat = radius_m / 111_000.0;
-    let dlon = radius_m / (111_000.0 * lat.to_radians().cos().abs().max(0.01));
-    let mut statement = conn.prepare_cached(&format!(
-        "SELECT {PUBLIC_COLUMNS} FROM public_reports
-         WHERE lat BETWEEN ?1 AND ?2 AND lon BETWEEN ?3 AND ?4 AND (?5 IS NULL OR service_code = ?5)"
-    ))?;
-    let rows = statement.query_map(
-        params![lat - dlat, lat + dlat, lon - dlon, lon + dlon, service_code],
-        public_row,
-    )?;
-    let mut found: Vec<PublicReport> = rows
-        .filter_map(Result::ok)
-        .map(|mut r| {
-            r.distance_m = cds_domain::geo::distance_m([lon, lat], [r.lon, r.lat]);
-            r
-        })
-        .filter(|r| r.distance_m <= radius_m)
-        .collect();
-    found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
-    Ok(found)
-}
-
-/// Follows the public report `server_id` (it must be among the cached ones).
-pub fn follow(conn: &Connection, server_id: &str, now_ms: i64) -> Result<(), StoreError> {
-    let report = conn
-        .query_row(
-            &format!("SELECT {PUBLIC_COLUMNS} FROM public_reports WHERE server_id = ?1"),
-            [server_id],
-            public_row,
-        )
-        .optional()?
-        .ok_or(StoreError::NotFound)?;
-    conn.execute(
-        "INSERT INTO followed_reports (server_id, report, followed_at_ms) VALUES (?1, ?2, ?3)
-         ON CONFLICT (server_id) DO NOTHING",
-        params![server_id, serde_json::to_string(&report)?, now_ms],
-    )?;
-    Ok(())
-}
-
-pub fn unfollow(conn: &Connection, server_id: &str) -> rusqlite::Result<()> {
-    conn.execute(
-        "DELETE FROM followed_reports WHERE server_id = ?1",
-        [server_id],
-    )?;
-    Ok(())
-}
-
-/// The reports I follow, newest first.
-pub fn followed(conn: &Connection) -> Result<Vec<cds_domain::report::Followed>, StoreError> {
-    let mut statement = conn.prepare(
-        "SELECT report, remote, followed_at_ms FROM followed_reports ORDER BY followed_at_ms DESC",
-    )?;
-    let rows = statement.query_map([], |row| {
-        Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, Option<String>>(1)?,
-            row.get::<_, i64>(2)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (report, remote, followed_at_ms) = row?;
-        out.push(cds_domain::report::Followed {
-            report: serde_json::from_str(&report)?,
-            remote: remote.as_deref().map(serde_json::from_str).transpose()?,
-            followed_at_ms,
-        });
+    /// The report categories as last pulled (empty before the first pull).
+    pub async fn categories(&self) -> Result<Vec<Category>, Error> {
+        self.store.run(|conn| list(conn, Kind::Services)).await
     }
-    Ok(out)
-}
-
-/// Stores what the server says of a followed report; returns whether it changed.
-pub fn store_followed(
-    conn: &Connection,
-    remote: &cds_domain::report::RemoteStatus,
-) -> Result<bool, StoreError> {
-    let mut comparable = remote.clone();
-    comparable.pulled_at_ms = 0;
-    let before: Option<Option<String>> = conn
-        .query_row(
-            "SELECT remote FROM followed_reports WHERE server_id = ?1",
-            [&remote.server_id],
-            |row| row.get(0),
-        )
-        .optional()?;
-    let changed = match before.flatten() {
-        Some(text) => {
-            let mut old: cds_domain::report::RemoteStatus = serde_json::from_str(&text)?;
-            old.pulled_at_ms = 0;
-            old != comparable
-        }
-        None => true,
-    };
-    conn.execute(
-        "UPDATE followed_reports SET remote = ?2 WHERE server_id = ?1",
-        params![remote.server_id, serde_json::to_string(remote)?],
-    )?;
-    Ok(changed)
-}
-
-/// Every open public report held, newest change first.
-pub fn public_reports(conn: &Connection) -> rusqlite::Result<Vec<PublicReport>> {
-    let mut statement = conn.prepare(&format!(
-        "SELECT {PUBLIC_COLUMNS} FROM public_reports ORDER BY updated_datetime DESC LIMIT 5000"
-    ))?;
-    let rows = statement.query_map([], public_row)?;
-    rows.collect()
-}
-
-/// The columns [`public_row`] reads, in its order.
-const PUBLIC_COLUMNS: &str =
-    "server_id, service_code, status, lat, lon, description, updated_datetime";
-
-fn public_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PublicReport> {
-    Ok(PublicReport {
-        server_id: row.get(0)?,
-        service_code: row.get(1)?,
-        status: row.get(2)?,
-        lat: row.get(3)?,
-        lon: row.get(4)?,
-        description: row.get(5)?,
-        updated_datetime: row.get(6)?,
-        distance_m: 0.0,
-    })
 }

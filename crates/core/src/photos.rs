@@ -12,8 +12,11 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use cds_domain::report::{PhotoAdded, StoredDraft};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
+
+use crate::{Core, Error, imaging, now_ms, reports};
 
 /// Largest photo accepted, in bytes (photos arrive already downscaled).
 pub const MAX_PHOTO_BYTES: usize = 15 * 1024 * 1024;
@@ -165,4 +168,183 @@ pub fn remove_if_unused(
         }
     }
     Ok(())
+}
+
+/// The photo commands: the pipeline into a draft, and the bytes the UI shows.
+impl Core {
+    /// Adds an already processed photo (JPEG bytes) to a draft.
+    pub async fn attach_photo(
+        &self,
+        draft_id: String,
+        bytes: Vec<u8>,
+    ) -> Result<StoredDraft, Error> {
+        let photos = self.photos.clone();
+        self.store
+            .run(move |conn| {
+                reports::store::attach_photo(conn, &photos, &draft_id, &bytes, now_ms())
+            })
+            .await
+    }
+
+    /// Adds a picked or captured photo to a draft through the pipeline
+    /// ([`imaging::process`]: upright, at most 1600 px, JPEG, no metadata,
+    /// with a thumbnail). If the draft has no location yet and the photo's
+    /// EXIF has one inside the province, it becomes the draft's location.
+    /// One photo per core is processed at a time, on the blocking pool.
+    pub async fn add_photo(
+        &self,
+        draft_id: String,
+        original: Vec<u8>,
+    ) -> Result<PhotoAdded, Error> {
+        let processed = {
+            let _worker = self
+                .photo_workers
+                .acquire()
+                .await
+                .map_err(|err| Error::Internal(err.to_string()))?;
+            let settings = self.imaging;
+            tokio::task::spawn_blocking(move || imaging::process(&original, &settings))
+                .await
+                .map_err(|err| Error::Internal(err.to_string()))?
+                .map_err(|err| Error::Invalid(err.into()))?
+        };
+        let imaging::Processed {
+            jpeg,
+            width,
+            height,
+            thumbnail,
+            exif,
+        } = processed;
+        let hash = hash(&jpeg);
+        // The thumbnail first, like the photo: a crash or a refusal in between
+        // leaves an unreferenced file that recovery removes.
+        let dir = self.photos.clone();
+        let thumb_hash = hash.clone();
+        if let Err(err) =
+            tokio::task::spawn_blocking(move || dir.put_thumb(&thumb_hash, &thumbnail))
+                .await
+                .map_err(|err| err.to_string())
+                .and_then(|result| result.map_err(|err| err.to_string()))
+        {
+            log::warn!("thumbnail of {hash} not stored: {err}");
+        }
+        let mut draft = self.attach_photo(draft_id.clone(), jpeg).await?;
+        let mut used_exif_location = false;
+        if let Some(location) = exif.location
+            && draft.draft.location.is_none()
+            && self.inside_province(location.lat, location.lon).await
+        {
+            // Read and write in one store call: a change saved meanwhile (the
+            // description typed while the photo was processed) is kept, and a
+            // location set meanwhile wins.
+            let (filled, used) = self
+                .store
+                .run(move |conn| {
+                    let mut current = reports::store::load_draft(conn, &draft_id)?;
+                    if current.draft.location.is_some() {
+                        return Ok((current, false));
+                    }
+                    current.draft.location = Some(location);
+                    let saved = reports::store::save_draft(
+                        conn,
+                        Some(&draft_id),
+                        &current.draft,
+                        now_ms(),
+                    )?;
+                    Ok((saved, true))
+                })
+                .await?;
+            draft = filled;
+            used_exif_location = used;
+        }
+        Ok(PhotoAdded {
+            draft,
+            hash,
+            width,
+            height,
+            exif_location: exif.location,
+            taken_at: exif.taken_at,
+            used_exif_location,
+        })
+    }
+
+    pub async fn detach_photo(
+        &self,
+        draft_id: String,
+        position: usize,
+    ) -> Result<StoredDraft, Error> {
+        let photos = self.photos.clone();
+        self.store
+            .run(move |conn| {
+                reports::store::detach_photo(conn, &photos, &draft_id, position, now_ms())
+            })
+            .await
+    }
+
+    /// A stored photo (`thumbnail`: its small version, or the photo itself
+    /// when the thumbnail is missing).
+    pub async fn photo(&self, hash: String, thumbnail: bool) -> Result<Vec<u8>, Error> {
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::NotFound);
+        }
+        let dir = self.photos.clone();
+        tokio::task::spawn_blocking(move || {
+            let thumb = thumbnail
+                .then(|| std::fs::read(dir.thumb_path(&hash)).ok())
+                .flatten();
+            match thumb {
+                Some(bytes) => Ok(bytes),
+                None => dir.read(&hash).map_err(|_| Error::NotFound),
+            }
+        })
+        .await
+        .map_err(|err| Error::Internal(err.to_string()))?
+    }
+
+    /// The bytes of a photo the server named for one of my reports (the
+    /// agency's photo of the fix, say), fetched once and kept on the device.
+    pub async fn remote_photo(&self, report_id: String, index: usize) -> Result<Vec<u8>, Error> {
+        /// Largest photo fetched from the server.
+        const MAX_BYTES: usize = 16 * 1024 * 1024;
+        let detail = self.report(report_id).await?;
+        let url = detail
+            .remote
+            .and_then(|remote| remote.media_urls.get(index).cloned())
+            .ok_or(Error::NotFound)?;
+        let path = self
+            .config
+            .data_dir
+            .join("media-cache")
+            .join(hash(url.as_bytes()));
+        let cached = path.clone();
+        if let Ok(Ok(bytes)) = tokio::task::spawn_blocking(move || std::fs::read(cached)).await {
+            return Ok(bytes);
+        }
+        let allowed = [&self.config.api_url, &self.config.open311_url];
+        let bytes = self
+            .open311
+            .media(&url, MAX_BYTES, &allowed)
+            .await
+            .map_err(Error::Unreachable)?;
+        imaging::sniff(&bytes).map_err(|err| Error::Invalid(err.into()))?;
+        let (store, kept) = (path, bytes.clone());
+        let written = tokio::task::spawn_blocking(move || {
+            if let Some(dir) = store.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let temp = store.with_extension("tmp");
+            std::fs::write(&temp, &kept)?;
+            std::fs::rename(&temp, &store)
+        })
+        .await;
+        if !matches!(written, Ok(Ok(()))) {
+            log::warn!("a fetched photo was not kept: {written:?}");
+        }
+        Ok(bytes)
+    }
+
+    /// The folder of photo files (for verification and, later, upload).
+    pub fn photo_dir(&self) -> &PhotoDir {
+        &self.photos
+    }
 }

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use cds_domain::{Lang, sync::DataUse};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::{Core, Error};
+
 const LANGUAGE: &str = "language";
 
 /// The chosen language; Vietnamese until the user picks another.
@@ -65,4 +67,26 @@ pub fn set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
         params![key, value],
     )?;
     Ok(())
+}
+
+impl Core {
+    /// Remembers the user's language.
+    pub async fn set_language(&self, language: Lang) -> Result<Lang, Error> {
+        self.store
+            .call(move |conn| set_language(conn, language))
+            .await?;
+        Ok(language)
+    }
+
+    /// The user's data-use choices.
+    pub async fn data_use(&self) -> Result<DataUse, Error> {
+        self.store.call(|conn| data_use(conn)).await
+    }
+
+    pub async fn set_data_use(&self, data_use: DataUse) -> Result<DataUse, Error> {
+        self.store
+            .call(move |conn| set_data_use(conn, data_use))
+            .await?;
+        Ok(data_use)
+    }
 }

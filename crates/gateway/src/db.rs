@@ -5,15 +5,11 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use cds_domain::Catalogue;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
 
 /// File name of the database inside the data folder.
 pub const DB_FILE: &str = "gateway.sqlite3";
-
-/// The demo province's catalogue, also bundled in the app as its default.
-const DEMO_CATALOGUE: &[u8] = include_bytes!("../../../assets/catalogue/hue.json");
 
 /// Schema steps; `PRAGMA user_version` counts how many have been applied.
 const MIGRATIONS: &[&str] = &[
@@ -144,7 +140,8 @@ pub struct Db {
 }
 
 impl Db {
-    /// Opens the database in `dir`, creating, migrating and seeding it as needed.
+    /// Opens the database in `dir`, creating and migrating it as needed (the
+    /// demo data is `seed::open`'s business).
     pub fn open(dir: &Path) -> Result<Db, DbError> {
         std::fs::create_dir_all(dir).map_err(|err| DbError::Folder(dir.to_owned(), err))?;
         let path = dir.join(DB_FILE);
@@ -154,7 +151,6 @@ impl Db {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn, &path)?;
-        seed(&mut conn, dir)?;
         Ok(Db {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -179,6 +175,19 @@ impl Db {
 }
 
 impl Db {
+    /// Runs `f` with the connection on this thread: for start-up and the
+    /// command line, never on an async thread.
+    pub fn blocking<R>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<R, DbError>,
+    ) -> Result<R, DbError> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|err| DbError::Worker(err.to_string()))?;
+        f(&mut guard)
+    }
+
     /// Runs `f` on the blocking pool; `f` answers with an API failure of its own.
     pub async fn call_with<R, F>(&self, f: F) -> Result<R, crate::ApiFailure>
     where
@@ -214,19 +223,6 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
         )?;
         tx.commit()?;
     }
-    Ok(())
-}
-
-fn seed(conn: &mut Connection, dir: &Path) -> Result<(), DbError> {
-    let has_catalogue: Option<i64> = conn
-        .query_row("SELECT id FROM catalogue", [], |row| row.get(0))
-        .optional()?;
-    if has_catalogue.is_none() {
-        Catalogue::parse(DEMO_CATALOGUE)?;
-        store_catalogue(conn, DEMO_CATALOGUE)?;
-        log::info!("seeded the demo province's catalogue");
-    }
-    crate::seed::demo(conn, dir)?;
     Ok(())
 }
 

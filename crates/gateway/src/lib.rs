@@ -183,7 +183,7 @@ pub async fn serve_with(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let dir = data_dir.to_owned();
-    let db = tokio::task::spawn_blocking(move || Db::open(&dir))
+    let db = tokio::task::spawn_blocking(move || seed::open(&dir))
         .await
         .map_err(|err| ServeError::Start(err.to_string()))??;
     let listener = tokio::net::TcpListener::bind(listen)

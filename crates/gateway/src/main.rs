@@ -78,7 +78,7 @@ struct Args {
 
 #[allow(clippy::print_stdout)]
 fn run_command(command: Subcommand, data: &std::path::Path) -> Result<(), String> {
-    use cds_gateway::{auth, db::Db, seed, time};
+    use cds_gateway::{auth, seed, time};
     if let Subcommand::OpenApi = command {
         print!("{}", cds_gateway::openapi_json());
         return Ok(());
@@ -88,7 +88,7 @@ fn run_command(command: Subcommand, data: &std::path::Path) -> Result<(), String
         println!("{}", areas.to_geojson());
         return Ok(());
     }
-    let db = Db::open(data).map_err(|err| err.to_string())?;
+    let db = seed::open(data).map_err(|err| err.to_string())?;
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
     let line = runtime
         .block_on(db.call_with(move |conn| {

@@ -1,18 +1,48 @@
 //! The demo province's data (Huế): Open311 services, the app's API key,
 //! a few hundred administrative dossiers, alerts, articles and guides.
 
-use cds_domain::LocalizedText;
+use std::path::Path;
+
+use cds_domain::{Catalogue, LocalizedText};
 use cds_provincial_api::{
     DEMO_API_KEY,
     content::{Alert, Article, DossierStep, GuideStep},
     open311::{Attribute, AttributeValue, Datatype},
 };
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::{auth, db::DbError, time};
+use crate::{
+    auth,
+    db::{self, Db, DbError},
+    time,
+};
+
+/// The demo catalogue, seeded into an empty database.
+const DEMO_CATALOGUE: &[u8] = include_bytes!("../../../assets/catalogue/hue.json");
 
 /// How many dossiers the demo seed generates.
 pub const DEMO_DOSSIERS: usize = 300;
+
+/// Opens the database in `dir` (see [`Db::open`]) and seeds what is missing.
+pub fn open(dir: &Path) -> Result<Db, DbError> {
+    let db = Db::open(dir)?;
+    db.blocking(|conn| seed(conn, dir))?;
+    Ok(db)
+}
+
+/// The demo catalogue, then the rest of the demo data, where missing.
+fn seed(conn: &mut Connection, dir: &Path) -> Result<(), DbError> {
+    let has_catalogue: Option<i64> = conn
+        .query_row("SELECT id FROM catalogue", [], |row| row.get(0))
+        .optional()?;
+    if has_catalogue.is_none() {
+        Catalogue::parse(DEMO_CATALOGUE)?;
+        db::store_catalogue(conn, DEMO_CATALOGUE)?;
+        log::info!("seeded the demo province's catalogue");
+    }
+    demo(conn, dir)?;
+    Ok(())
+}
 
 /// Seeds what is missing; safe to call at every start.
 pub fn demo(conn: &mut Connection, dir: &std::path::Path) -> Result<(), DbError> {

@@ -1,140 +1,25 @@
-//! My reports: the hub (new report, drafts, the list), one report with its
-//! receipt, sending progress, status timeline, the agency's answer and photo
-//! of the fix, the expected date, and the resident's feedback.
+//! One of my reports: its receipt, sending progress, status timeline, the
+//! agency's answer and photo of the fix, the expected date, the resident's
+//! feedback, and changing a refused report to send it again.
 
 use cds_domain::{
     Lang,
     outbox::{OutboxState, ServerRef},
-    report::{ReportDetail, ReportSummary, StoredDraft},
+    report::ReportDetail,
 };
 use cds_ipc::{
-    ById, CancelReport, Empty, FeedbackAction, FeedbackRequest, LoadDrafts, LoadReport,
-    LoadReports, LoadReportsRequest, RetryReport, SendFeedback, SyncNow,
+    ById, CancelReport, Empty, FeedbackAction, FeedbackRequest, LoadReport, RetryReport,
+    SendFeedback, SyncNow,
 };
 use leptos::{prelude::*, task::spawn_local};
 
+use super::status;
 use crate::{
-    app::{AppState, BackNav, Page, focus_after_render},
     i18n::{self, Key},
     ipc,
+    nav::{BackNav, Page},
+    state::AppState,
 };
-
-/// Reports per page of the list.
-const PAGE: u32 = 30;
-
-/// The badge of a report: where it is, from the device's and the province's side.
-fn status(lang: Lang, summary: &ReportSummary, remote: Option<&str>) -> (&'static str, String) {
-    let (kind, key) = match (&summary.state, remote) {
-        (OutboxState::Confirmed { .. }, Some("resolved")) => ("resolved", Key::StatusResolved),
-        (OutboxState::Confirmed { .. }, Some("in_progress" | "assigned")) => {
-            ("in-progress", Key::StatusInProgress)
-        }
-        (OutboxState::Confirmed { .. }, Some("rejected")) => ("refused", Key::StatusRefused),
-        (OutboxState::Confirmed { .. }, Some("duplicate")) => ("duplicate", Key::StatusDuplicate),
-        (OutboxState::Confirmed { .. }, Some("reopened")) => ("reopened", Key::StatusReopened),
-        (OutboxState::Confirmed { .. }, _) => ("sent", Key::StatusSent),
-        (OutboxState::Queued { .. }, _) => ("queued", Key::StatusQueued),
-        (OutboxState::Sending { .. }, _) => ("sending", Key::StatusSending),
-        (OutboxState::Rejected { .. }, _) => ("rejected", Key::StatusRejected),
-        (OutboxState::Cancelled { .. }, _) => ("cancelled", Key::StatusCancelled),
-    };
-    (kind, i18n::text(lang, key).to_owned())
-}
-
-/// The field-reports tile: start a report, resume a draft, follow my reports.
-#[component]
-pub fn ReportsHub() -> impl IntoView {
-    let app = expect_context::<AppState>();
-    let drafts = RwSignal::new(Vec::<StoredDraft>::new());
-    let reports = RwSignal::new(Vec::<ReportSummary>::new());
-    let next = RwSignal::new(None);
-    focus_after_render("article.page h1".to_owned());
-    let load_more = move || {
-        let after = next.get_untracked();
-        spawn_local(async move {
-            match ipc::call::<LoadReports>(&LoadReportsRequest { after, limit: PAGE }).await {
-                Ok(page) => {
-                    reports.update(|r| r.extend(page.items));
-                    next.set(page.next);
-                }
-                Err(err) => app.error.set(Some(err)),
-            }
-        });
-    };
-    spawn_local(async move {
-        match ipc::call::<LoadDrafts>(&Empty {}).await {
-            Ok(list) => drafts.set(list.into_iter().filter(|d| !is_empty(d)).collect()),
-            Err(err) => app.error.set(Some(err)),
-        }
-    });
-    load_more();
-    // A sync that changed something refreshes the list.
-    Effect::new(move |seen: Option<usize>| {
-        let finished = app.sync.with(|s| s.finished);
-        if seen.is_some_and(|seen| seen != finished) {
-            reports.set(Vec::new());
-            next.set(None);
-            load_more();
-        }
-        finished
-    });
-    view! {
-        <BackNav label=Key::ActionBack to=Page::Home { from_tile: None } />
-        <article class="page" data-page="reports">
-            <h1 tabindex="-1">{move || app.t(Key::ReportsHeading)}</h1>
-            <div class="form-actions">
-                <button id="new-report" class="button button--primary" on:click=move |_| app.page.set(Page::NewReport { draft: None })>
-                    {move || app.t(Key::ReportNew)}
-                </button>
-                <button id="reports-map" class="button" on:click=move |_| app.page.set(Page::ReportsMap)>
-                    {move || app.t(Key::ReportsMapOpen)}
-                </button>
-            </div>
-            {move || {
-                let list = drafts.get();
-                (!list.is_empty()).then(|| view! {
-                    <section aria-labelledby="drafts-heading">
-                        <h2 id="drafts-heading">{app.t(Key::ReportsDrafts)}</h2>
-                        <ul class="report-list">
-                            {list.into_iter().map(|d| {
-                                let id = d.id.clone();
-                                let title = if d.draft.description.trim().is_empty() { app.t(Key::ReportUntitled).to_owned() } else { d.draft.description.chars().take(80).collect() };
-                                view! { <li><button class="report-line" data-draft=d.id.clone() on:click=move |_| app.page.set(Page::NewReport { draft: Some(id.clone()) })>
-                                    <span>{title}</span><span class="badge badge--draft">{app.t(Key::StatusDraft)}</span>
-                                </button></li> }
-                            }).collect_view()}
-                        </ul>
-                    </section>
-                })
-            }}
-            <Following />
-            <section aria-labelledby="mine-heading">
-                <h2 id="mine-heading">{move || app.t(Key::ReportsMine)}</h2>
-                {move || reports.with(|r| r.is_empty()).then(|| view! { <p class="hint">{app.t(Key::ReportsNone)}</p> })}
-                <ul class="report-list" id="my-reports">
-                    {move || reports.get().into_iter().map(|r| {
-                        let id = r.id.clone();
-                        let (kind, label) = status(app.lang(), &r, None);
-                        view! { <li><button class="report-line" data-report=r.id.clone() data-state=kind on:click=move |_| app.page.set(Page::Report { id: id.clone(), fresh: false })>
-                            <span><strong>{r.receipt.clone()}</strong> " · " {r.excerpt.clone()}</span>
-                            <span class=format!("badge badge--{kind}")>{label}</span>
-                        </button></li> }
-                    }).collect_view()}
-                </ul>
-                {move || next.get().is_some().then(|| view! {
-                    <button class="button" on:click=move |_| load_more()>{app.t(Key::ReportsMore)}</button>
-                })}
-            </section>
-        </article>
-    }
-}
-
-fn is_empty(d: &StoredDraft) -> bool {
-    d.photos.is_empty()
-        && d.draft.description.trim().is_empty()
-        && d.draft.service_code.is_none()
-        && d.draft.location.is_none()
-}
 
 /// One report. `fresh`: just submitted, the receipt comes first.
 #[component]
@@ -154,7 +39,6 @@ pub fn ReportPage(id: String, fresh: bool) -> impl IntoView {
         }
     };
     load();
-    focus_after_render("article.page h1".to_owned());
     // Reload whenever a send attempt or a sync ends.
     let reload = load.clone();
     Effect::new(move |seen: Option<(usize, usize)>| {
@@ -165,7 +49,7 @@ pub fn ReportPage(id: String, fresh: bool) -> impl IntoView {
         now
     });
     view! {
-        <BackNav label=Key::ReportsBack to=Page::Reports />
+        <BackNav label=Key::ReportsBack />
         <article class="page" data-page="report">
             {move || detail.get().map(|d| report_view(app, d, fresh, load.clone()))}
         </article>
@@ -399,98 +283,6 @@ fn feedback_form(
     }
 }
 
-/// The province's open reports on the offline map, with the same reports as a
-/// list (the keyboard and screen-reader way to the same information).
-#[component]
-pub fn ReportsMap() -> impl IntoView {
-    let app = expect_context::<AppState>();
-    let areas = RwSignal::new(None::<cds_ipc::AreasView>);
-    let reports = RwSignal::new(Vec::<cds_ipc::PublicReport>::new());
-    focus_after_render("article.page h1".to_owned());
-    spawn_local(async move {
-        match ipc::call::<cds_ipc::LoadAreas>(&Empty {}).await {
-            Ok(loaded) => areas.set(Some(loaded)),
-            Err(err) => return app.error.set(Some(err)),
-        }
-        match ipc::call::<cds_ipc::LoadPublicReports>(&Empty {}).await {
-            Ok(list) => reports.set(list),
-            Err(err) => app.error.set(Some(err)),
-        }
-    });
-    view! {
-        <BackNav label=Key::ReportsBack to=Page::Reports />
-        <article class="page" data-page="reports-map">
-            <h1 tabindex="-1">{move || app.t(Key::ReportsMapHeading)}</h1>
-            <p class="hint">{move || app.t(Key::ReportsMapHint)}</p>
-            {move || areas.get().map(|a| {
-                let markers = reports.get().into_iter().map(|r| (r.lat, r.lon, r.description.clone())).collect();
-                view! { <crate::map::AreaMap areas=a pin=None lang=app.lang() on_pick=Callback::new(|_| {}) markers /> }
-            })}
-            <h2>{move || i18n::fill(app.lang(), Key::ReportsMapList, &[("count", &reports.with(Vec::len).to_string())])}</h2>
-            <ul class="report-list" id="public-reports">
-                {move || reports.get().into_iter().map(|r| view! {
-                    <li class="report-line" data-server-id=r.server_id.clone()>
-                        <span>{r.description.clone()}</span>
-                        <span class="hint">{format!("{:.5}, {:.5}", r.lat, r.lon)}</span>
-                    </li>
-                }).collect_view()}
-            </ul>
-        </article>
-    }
-}
-
-/// The public reports I follow (the same issue as mine), with their status.
-#[component]
-fn Following() -> impl IntoView {
-    let app = expect_context::<AppState>();
-    let followed = RwSignal::new(Vec::<cds_ipc::Followed>::new());
-    let load = move || {
-        spawn_local(async move {
-            match ipc::call::<cds_ipc::LoadFollowed>(&Empty {}).await {
-                Ok(list) => followed.set(list),
-                Err(err) => app.error.set(Some(err)),
-            }
-        });
-    };
-    load();
-    Effect::new(move |seen: Option<usize>| {
-        let finished = app.sync.with(|s| s.finished);
-        if seen.is_some_and(|seen| seen != finished) {
-            load();
-        }
-        finished
-    });
-    move || {
-        let list = followed.get();
-        (!list.is_empty()).then(|| view! {
-            <section aria-labelledby="following-heading">
-                <h2 id="following-heading">{app.t(Key::ReportsFollowing)}</h2>
-                <ul class="report-list" id="followed-reports">
-                    {list.into_iter().map(|f| {
-                        let status = f.remote.as_ref().and_then(|r| r.detailed_status.clone()).unwrap_or_else(|| "received".into());
-                        let id = f.report.server_id.clone();
-                        view! {
-                            <li class="report-line" data-server-id=f.report.server_id.clone()>
-                                <span>{f.report.description.clone()}</span>
-                                <span class="badge">{i18n::status_name(app.lang(), &status)}</span>
-                                <button class="button button--small" on:click=move |_| {
-                                    let id = id.clone();
-                                    spawn_local(async move {
-                                        match ipc::call::<cds_ipc::UnfollowReport>(&ById { id }).await {
-                                            Ok(_) => load(),
-                                            Err(err) => app.error.set(Some(err)),
-                                        }
-                                    });
-                                }>{app.t(Key::ReportsUnfollow)}</button>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-            </section>
-        })
-    }
-}
-
 /// A refused report, changed and sent again (same receipt, new idempotency key).
 fn edit_rejected(
     app: AppState,
@@ -512,7 +304,7 @@ fn edit_rejected(
                 spawn_local(async move {
                     match ipc::call::<cds_ipc::EditRejected>(&cds_ipc::EditRejectedRequest { id, draft: changed }).await {
                         // Sent again under a new id (same receipt): follow it there.
-                        Ok(receipt) => app.page.set(Page::Report { id: receipt.report_id, fresh: true }),
+                        Ok(receipt) => app.nav.replace(Page::Report { id: receipt.report_id, fresh: true }),
                         Err(err) => problem.set(Some(match err.invalid {
                             Some(invalid) => i18n::invalid_text(app.lang(), invalid),
                             None => i18n::text(app.lang(), i18n::error_key(err.code)).to_owned(),

@@ -1,0 +1,103 @@
+//! The settings page: the language, and "photos only on Wi-Fi" with whether
+//! this device can tell the network kind.
+
+use cds_domain::Lang;
+use cds_ipc::{DataUse, DataUseScreen, Empty, LoadDataUse, Network, SetDataUse, SetDataUseRequest};
+use leptos::{prelude::*, task::spawn_local};
+
+use crate::{
+    i18n::{self, Key},
+    ipc,
+    state::AppState,
+    tile_page::tile_frame,
+};
+
+/// Settings, framed by the tile that opened them.
+#[component]
+pub fn SettingsPage(tile: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let data_use = RwSignal::new(None::<DataUseScreen>);
+    spawn_local(async move {
+        match ipc::call::<LoadDataUse>(&Empty {}).await {
+            Ok(screen) => data_use.set(Some(screen)),
+            Err(err) => state.error.set(Some(err)),
+        }
+    });
+    tile_frame(tile, move |lang, _| {
+        view! {
+            {language(state, lang)}
+            <DataUseSettings lang data_use />
+        }
+        .into_any()
+    })
+}
+
+fn language(state: AppState, lang: Lang) -> impl IntoView + use<> {
+    let options = Lang::ALL
+        .into_iter()
+        .map(|option| {
+            let label = match option {
+                Lang::Vi => Key::LangVi,
+                Lang::En => Key::LangEn,
+            };
+            view! {
+                <label class="choice" lang=option.code()>
+                    <input
+                        type="radio"
+                        name="language"
+                        value=option.code()
+                        checked=option == lang
+                        on:change=move |_| state.set_language(option)
+                    />
+                    {i18n::text(lang, label)}
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="settings-group">
+            <legend>{i18n::text(lang, Key::SettingsLanguageHeading)}</legend>
+            {options}
+            <p class="hint">{i18n::text(lang, Key::SettingsLanguageHint)}</p>
+        </fieldset>
+    }
+}
+
+/// "Photos only on Wi-Fi", and whether this device can tell the network kind.
+#[component]
+fn DataUseSettings(lang: Lang, data_use: RwSignal<Option<DataUseScreen>>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let set = move |choice: DataUse| {
+        spawn_local(async move {
+            match ipc::call::<SetDataUse>(&SetDataUseRequest { data_use: choice }).await {
+                Ok(screen) => data_use.set(Some(screen)),
+                Err(err) => state.error.set(Some(err)),
+            }
+        });
+    };
+    move || {
+        let screen = data_use.get()?;
+        let hint = match screen.network {
+            Network::Unknown => Key::SettingsWifiUnknown,
+            Network::Metered => Key::SettingsWifiMetered,
+            Network::Unmetered => Key::SettingsWifiUnmetered,
+        };
+        Some(view! {
+            <fieldset class="settings-group">
+                <legend>{i18n::text(lang, Key::SettingsDataHeading)}</legend>
+                <label class="choice">
+                    <input
+                        id="photos-wifi-only"
+                        type="checkbox"
+                        checked=screen.data_use.photos_wifi_only
+                        on:change=move |ev| set(DataUse {
+                            photos_wifi_only: event_target_checked(&ev),
+                        })
+                    />
+                    {i18n::text(lang, Key::SettingsWifiOnly)}
+                </label>
+                <p class="hint" data-network=format!("{:?}", screen.network)>{i18n::text(lang, hint)}</p>
+            </fieldset>
+        })
+    }
+}

@@ -1,0 +1,149 @@
+//! State shared by every page: the home screen (catalogue, language,
+//! connectivity), the last failed command, what the sync engine is doing, and
+//! navigation; start-up and the language switch.
+
+use cds_domain::{
+    Connectivity, HomeScreen, Lang,
+    sync::{PhotoProgress, SyncEvent, SyncSummary},
+};
+use cds_ipc::{
+    Empty, LoadHome, LoadHomeRequest, RefreshHome, RefreshHomeRequest, SetLanguage,
+    SetLanguageRequest, UiError, WatchSync,
+};
+use leptos::{prelude::*, task::spawn_local};
+
+use crate::{
+    i18n::{self, Key},
+    ipc,
+    nav::Nav,
+};
+
+/// What the sync engine is doing, as its events tell.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncView {
+    pub running: bool,
+    /// The report being sent: its id, photo count, and the latest photo progress.
+    pub sending: Option<(String, u32, Option<PhotoProgress>)>,
+    /// What the last finished sync did.
+    pub last: Option<SyncSummary>,
+    /// Syncs finished and send attempts ended since the page loaded (pages
+    /// reload what they show when these move).
+    pub finished: usize,
+    pub sent: usize,
+}
+
+impl SyncView {
+    fn apply(&mut self, event: SyncEvent) {
+        match event {
+            SyncEvent::Started => self.running = true,
+            SyncEvent::Sending { report_id, photos } => {
+                self.sending = Some((report_id, photos, None));
+            }
+            SyncEvent::Photo(progress) => {
+                if let Some((id, _, latest)) = &mut self.sending
+                    && *id == progress.report_id
+                {
+                    *latest = Some(progress);
+                }
+            }
+            SyncEvent::Sent { .. } => {
+                self.sending = None;
+                self.sent += 1;
+            }
+            SyncEvent::Finished(summary) => {
+                self.running = false;
+                self.sending = None;
+                self.last = Some(summary);
+                self.finished += 1;
+            }
+        }
+    }
+}
+
+/// State shared by every component (copied, not cloned: signals are handles).
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub home: RwSignal<Option<HomeScreen>>,
+    pub error: RwSignal<Option<UiError>>,
+    pub sync: RwSignal<SyncView>,
+    /// The page on screen and the way back.
+    pub nav: Nav,
+}
+
+impl AppState {
+    pub fn new() -> Self {
+        AppState {
+            home: RwSignal::new(None),
+            error: RwSignal::new(None),
+            sync: RwSignal::new(SyncView::default()),
+            nav: Nav::new(),
+        }
+    }
+
+    pub fn lang(self) -> Lang {
+        self.home
+            .with(|home| home.as_ref().map_or(Lang::default(), |home| home.language))
+    }
+
+    pub fn t(self, key: Key) -> &'static str {
+        i18n::text(self.lang(), key)
+    }
+
+    /// Follows the sync engine's events for as long as the page lives.
+    pub fn watch_sync(self) {
+        spawn_local(async move {
+            let listening = ipc::listen::<WatchSync>(&Empty {}, move |event| {
+                self.sync.update(|view| view.apply(event));
+            })
+            .await;
+            if let Err(err) = listening {
+                self.error.set(Some(err));
+            }
+        });
+    }
+
+    /// Loads the home screen from the device, then asks the API for news.
+    pub fn start(self) {
+        self.error.set(None);
+        spawn_local(async move {
+            match ipc::call::<LoadHome>(&LoadHomeRequest {}).await {
+                Ok(home) => self.home.set(Some(home)),
+                Err(err) => return self.error.set(Some(err)),
+            }
+            self.refresh().await;
+        });
+    }
+
+    /// Asks the API for a newer catalogue; the outcome shows in the status line.
+    pub async fn refresh(self) {
+        self.home.update(|home| {
+            if let Some(home) = home {
+                home.connectivity = Connectivity::Checking;
+            }
+        });
+        match ipc::call::<RefreshHome>(&RefreshHomeRequest {}).await {
+            Ok(home) => self.home.set(Some(home)),
+            Err(err) => self.error.set(Some(err)),
+        }
+    }
+
+    /// Switches the language at once and remembers the choice on the device.
+    pub fn set_language(self, language: Lang) {
+        self.home.update(|home| {
+            if let Some(home) = home {
+                home.language = language;
+            }
+        });
+        spawn_local(async move {
+            if let Err(err) = ipc::call::<SetLanguage>(&SetLanguageRequest { language }).await {
+                self.error.set(Some(err));
+            }
+        });
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
+    }
+}

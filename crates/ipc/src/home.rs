@@ -1,0 +1,36 @@
+//! The home screen: the catalogue from the device, its refresh, the language.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Command, HomeScreen, Lang};
+
+/// The commands of this feature.
+pub const COMMANDS: &[&str] = &[LoadHome::NAME, RefreshHome::NAME, SetLanguage::NAME];
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LoadHomeRequest {}
+command!(
+    /// The home screen as stored on the device, at once, without touching the network.
+    LoadHome, "load_home", LoadHomeRequest, HomeScreen
+);
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RefreshHomeRequest {}
+command!(
+    /// Asks the province's API for a newer catalogue (bounded by a timeout) and
+    /// returns the home screen with the outcome. Never fails for network reasons.
+    RefreshHome, "refresh_home", RefreshHomeRequest, HomeScreen
+);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetLanguageRequest {
+    pub language: Lang,
+}
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetLanguageResponse {
+    pub language: Lang,
+}
+command!(
+    /// Remembers the user's language.
+    SetLanguage, "set_language", SetLanguageRequest, SetLanguageResponse
+);

@@ -1,0 +1,51 @@
+//! The home screen: the catalogue from the device, its refresh, the language.
+
+use cds_domain::HomeScreen;
+use cds_ipc::{
+    LoadHomeRequest, RefreshHomeRequest, SetLanguageRequest, SetLanguageResponse, UiError,
+};
+use tauri::State;
+
+use crate::{error::ui_error, state::Shell};
+
+#[tauri::command]
+pub async fn load_home(
+    shell: State<'_, Shell>,
+    request: LoadHomeRequest,
+) -> Result<HomeScreen, UiError> {
+    let LoadHomeRequest {} = request;
+    shell.core().await?.load_home().await.map_err(ui_error)
+}
+
+#[tauri::command]
+pub async fn refresh_home(
+    shell: State<'_, Shell>,
+    request: RefreshHomeRequest,
+) -> Result<HomeScreen, UiError> {
+    let RefreshHomeRequest {} = request;
+    let home = shell.core().await?.refresh_home().await.map_err(ui_error)?;
+    // The API answers again after it did not: the network is back, deliver
+    // what waits. (At start the background sync is running anyway.)
+    let offline = home.connectivity == cds_domain::Connectivity::Offline;
+    let was_offline = shell
+        .api_was_offline
+        .swap(offline, std::sync::atomic::Ordering::SeqCst);
+    if was_offline && !offline {
+        shell.sync_trigger.notify_one();
+    }
+    Ok(home)
+}
+
+#[tauri::command]
+pub async fn set_language(
+    shell: State<'_, Shell>,
+    request: SetLanguageRequest,
+) -> Result<SetLanguageResponse, UiError> {
+    let language = shell
+        .core()
+        .await?
+        .set_language(request.language)
+        .await
+        .map_err(ui_error)?;
+    Ok(SetLanguageResponse { language })
+}
