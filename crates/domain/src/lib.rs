@@ -4,6 +4,7 @@
 //! reference gateway alike, so that a rule is written once.
 
 pub mod catalogue;
+pub mod dossier;
 pub mod geo;
 pub mod home;
 pub mod lang;
