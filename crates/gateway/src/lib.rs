@@ -14,12 +14,14 @@ pub mod db;
 pub mod dossiers;
 pub mod error;
 pub mod form;
+pub mod format;
 pub mod illustration;
 pub mod media;
 pub mod open311;
 pub mod seed;
 pub mod staff;
 pub mod time;
+pub mod xml;
 
 use std::{net::SocketAddr, path::Path, sync::Arc};
 
@@ -54,7 +56,7 @@ pub struct AppState {
 /// The OpenAPI document, generated from the handlers and wire types.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Công Dân Số provincial API", description = "Open311 GeoReport v2 (JSON) with idempotency, photos and update history; dossiers; content; staff answers."),
+    info(title = "Công Dân Số provincial API", description = "Open311 GeoReport v2 (XML and JSON, by the path's extension) with idempotency, photos and update history; dossiers; content; staff answers."),
     paths(
         health,
         catalogue::get_catalogue,
@@ -98,8 +100,9 @@ pub fn openapi_json() -> String {
 
 /// Builds the HTTP routes.
 pub fn router(state: AppState) -> Router {
-    let json_and_plain = |path: &str| {
+    let formats = |path: &str| {
         [
+            format!("/open311/v2/{path}.xml"),
             format!("/open311/v2/{path}.json"),
             format!("/open311/v2/{path}"),
         ]
@@ -129,13 +132,13 @@ pub fn router(state: AppState) -> Router {
             OPENAPI_PATH,
             get(|| async { ([("content-type", "application/json")], openapi_json()) }),
         );
-    for path in json_and_plain("discovery") {
+    for path in formats("discovery") {
         router = router.route(&path, get(open311::discovery));
     }
-    for path in json_and_plain("services") {
+    for path in formats("services") {
         router = router.route(&path, get(open311::services));
     }
-    for path in json_and_plain("requests") {
+    for path in formats("requests") {
         router = router.route(
             &path,
             get(open311::get_requests).post(open311::post_request),
@@ -146,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(error::reject_oversized))
+        .layer(axum::middleware::from_fn(format::errors_in_format))
         .with_state(state)
 }
 
