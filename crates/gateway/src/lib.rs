@@ -51,6 +51,21 @@ pub struct AppState {
     /// Base of the URLs the gateway hands out (media), without a trailing `/`.
     pub public_url: String,
     pub limiter: dossiers::SharedLimiter,
+    /// Behave as a server that does not know `Idempotency-Key`: every POST is
+    /// a new request, and discovery does not claim `idempotency_keys`.
+    pub ignore_idempotency_keys: bool,
+}
+
+/// How [`serve_configured`] runs the gateway.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Base of the URLs the gateway hands out (default: the bound address).
+    pub public_url: Option<String>,
+    /// Stand in for an Open311 server that ignores `Idempotency-Key`, to test
+    /// clients against one: each POST stores a new request (no replay, no
+    /// 409), `attribute[client_request_id]` is an ordinary attribute, and
+    /// discovery leaves `idempotency_keys` out.
+    pub ignore_idempotency_keys: bool,
 }
 
 /// The OpenAPI document, generated from the handlers and wire types.
@@ -175,7 +190,14 @@ pub async fn serve(
     on_bound: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    serve_with(listen, data_dir, None, on_bound, shutdown).await
+    serve_configured(
+        listen,
+        data_dir,
+        ServeOptions::default(),
+        on_bound,
+        shutdown,
+    )
+    .await
 }
 
 /// [`serve`], with the public base URL of media links (default: the bound address).
@@ -183,6 +205,21 @@ pub async fn serve_with(
     listen: SocketAddr,
     data_dir: &Path,
     public_url: Option<String>,
+    on_bound: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let options = ServeOptions {
+        public_url,
+        ..ServeOptions::default()
+    };
+    serve_configured(listen, data_dir, options, on_bound, shutdown).await
+}
+
+/// [`serve`], as `options` say.
+pub async fn serve_configured(
+    listen: SocketAddr,
+    data_dir: &Path,
+    options: ServeOptions,
     on_bound: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
@@ -199,11 +236,16 @@ pub async fn serve_with(
     let state = AppState {
         db,
         media: media::MediaDir::new(data_dir),
-        public_url: public_url
+        public_url: options
+            .public_url
             .map(|url| url.trim_end_matches('/').to_owned())
             .unwrap_or_else(|| format!("http://{bound}")),
         limiter: Arc::default(),
+        ignore_idempotency_keys: options.ignore_idempotency_keys,
     };
+    if options.ignore_idempotency_keys {
+        log::warn!("ignoring Idempotency-Key: every POST requests is a new request (a test mode)");
+    }
     on_bound(bound);
     axum::serve(
         listener,

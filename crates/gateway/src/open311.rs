@@ -94,7 +94,7 @@ pub async fn discovery(State(state): State<AppState>, format: Format) -> Respons
             kind: "production".into(),
             formats: vec!["text/xml".into(), "application/json".into()],
         }],
-        idempotency_keys: true,
+        idempotency_keys: !state.ignore_idempotency_keys,
     };
     format.answer(StatusCode::OK, &discovery)
 }
@@ -218,11 +218,15 @@ fn idempotency_key(headers: &HeaderMap, form: &Form) -> Result<Option<String>, A
 }
 
 /// Checks every field against the spec and the service's attribute definitions.
+/// With `ignore_keys`, the `Idempotency-Key` header means nothing and
+/// `attribute[client_request_id]` is an attribute like any other, as on a
+/// server that does not know our extension.
 fn validate(
     conn: &Connection,
     headers: &HeaderMap,
     query: &[(String, String)],
     form: Form,
+    ignore_keys: bool,
 ) -> Result<NewRequest, ApiFailure> {
     let api_key = form
         .get("api_key")
@@ -236,7 +240,11 @@ fn validate(
     let api_key_id = auth::api_key(conn, api_key)
         .map_err(crate::db::DbError::from)?
         .ok_or_else(|| ApiFailure::new(StatusCode::FORBIDDEN, "api_key not valid"))?;
-    let idempotency_key = idempotency_key(headers, &form)?;
+    let idempotency_key = if ignore_keys {
+        None
+    } else {
+        idempotency_key(headers, &form)?
+    };
 
     let service_code = form
         .get("service_code")
@@ -504,10 +512,11 @@ pub async fn post_request(
     let headers = request.headers().clone();
     let form = form::read(request, &state, MAX_MEDIA).await?;
     let media_dir = state.media.clone();
+    let ignore_keys = state.ignore_idempotency_keys;
     let outcome = state
         .db
         .call_with(move |conn| {
-            let new = validate(conn, &headers, &query, form)?;
+            let new = validate(conn, &headers, &query, form, ignore_keys)?;
             Ok(store(conn, &media_dir, new)?)
         })
         .await?;

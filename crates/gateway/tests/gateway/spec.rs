@@ -2,7 +2,7 @@
 //! service_code, `service_request_id` over every filter, the 90-day default,
 //! dates before 1970, fields without a value left out, 200 for a created
 //! request and its replay, XML on every endpoint (errors too, hostile text
-//! escaped).
+//! escaped), and the mode that ignores idempotency keys.
 
 use std::{
     collections::BTreeMap,
@@ -785,4 +785,128 @@ fn answers_are_shown_with_extensions_but_never_the_idempotency_key() {
         json[0]["attributes"]["kinds"].is_array(),
         "a multivaluelist is a list even with one value: {json}"
     );
+}
+
+/// What a client that finds its in-doubt report by `client_request_id` sees.
+fn with_client_id(gw: &Fixture, format: &str, client_id: &str) -> usize {
+    let today = now_ms() / 1000;
+    let query = format!(
+        "service_code=pothole&start_date={}&end_date={}",
+        iso_day(today - 86_400),
+        iso_day(today + 86_400)
+    );
+    attributes(gw, format, &query)
+        .iter()
+        .filter(|a| a.get("client_request_id") == Some(&vec![client_id.to_owned()]))
+        .count()
+}
+
+/// `YYYY-MM-DD` of a Unix time in seconds (days since 1970, proleptic Gregorian).
+fn iso_day(secs: i64) -> String {
+    let days = secs.div_euclid(86_400) + 719_468;
+    let era = days.div_euclid(146_097);
+    let doe = days.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+fn ignoring_keys_stores_every_post(gw: &Fixture) {
+    for format in FORMATS {
+        if format == "xml" {
+            let (_, discovery) = gw.get_xml("/open311/v2/discovery.xml");
+            assert!(discovery.child("idempotency_keys").is_none());
+        } else {
+            let (_, discovery) = gw.get("/open311/v2/discovery.json");
+            assert!(discovery.get("idempotency_keys").is_none(), "{discovery}");
+        }
+        let key = format!("ignored-{format}");
+        let mut fields = pothole("ổ gà");
+        fields.push(("attribute[client_request_id]", key.as_str()));
+        let (status, first) = post(gw, format, &fields, Some(key.as_str()));
+        assert_eq!(status, StatusCode::OK);
+        let (status, second) = post(gw, format, &fields, Some(key.as_str()));
+        assert_eq!(status, StatusCode::OK);
+        assert_ne!(
+            first["service_request_id"], second["service_request_id"],
+            "the same key twice is two requests"
+        );
+        fields[5] = ("description", "khác");
+        let (status, third) = post(gw, format, &fields, Some("the header is ignored"));
+        assert_eq!(status, StatusCode::OK, "no 409, no mismatch");
+        assert_ne!(third["service_request_id"], second["service_request_id"]);
+        assert_eq!(
+            with_client_id(gw, format, &key),
+            3,
+            "{format}: the client finds its reports by client_request_id"
+        );
+    }
+    assert_eq!(gw.count(), 6);
+}
+
+#[test]
+fn a_gateway_ignoring_idempotency_keys_stores_every_post() {
+    ignoring_keys_stores_every_post(&Fixture::with(&["--ignore-idempotency-keys"], &[]));
+    ignoring_keys_stores_every_post(&Fixture::with(
+        &[],
+        &[("CDS_GATEWAY_IGNORE_IDEMPOTENCY_KEYS", "1")],
+    ));
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_cds-gateway"))
+        .args(["--listen", "127.0.0.1:0"])
+        .env("CDS_GATEWAY_IGNORE_IDEMPOTENCY_KEYS", "maybe")
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(2), "a value that is not a yes or a no");
+    // The normal gateway: one request, found by its id, not by its key.
+    let gw = Fixture::new();
+    let mut fields = pothole("ổ gà");
+    fields.push(("attribute[client_request_id]", "kept"));
+    for _ in 0..2 {
+        assert_eq!(post(&gw, "json", &fields, Some("kept")).0, StatusCode::OK);
+    }
+    assert_eq!(gw.count(), 1);
+    assert_eq!(with_client_id(&gw, "json", "kept"), 0);
+}
+
+#[test]
+fn serve_configured_runs_in_process_with_its_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_owned();
+    let (bound_tx, bound_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(cds_gateway::serve_configured(
+            "127.0.0.1:0".parse().unwrap(),
+            &data,
+            cds_gateway::ServeOptions {
+                public_url: Some("https://api.hue.example/".into()),
+                ignore_idempotency_keys: true,
+            },
+            move |addr| bound_tx.send(addr).unwrap(),
+            async move {
+                let _ = stop_rx.await;
+            },
+        ))
+    });
+    let addr = bound_rx.recv_timeout(Duration::from_secs(60)).unwrap();
+    let (status, discovery) = answer(
+        client()
+            .get(format!("http://{addr}/open311/v2/discovery.json"))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        discovery["endpoints"][0]["url"],
+        "https://api.hue.example/open311/v2"
+    );
+    assert!(discovery.get("idempotency_keys").is_none());
+    stop_tx.send(()).unwrap();
+    server.join().unwrap().unwrap();
 }
