@@ -139,7 +139,12 @@ fn sync() -> Result {
             ),
     )?;
     step("sync: fault test with 1,000 reports");
-    crate::test::core_test(crate::test::FAULT_TEST, Some(("CDS_FAULT_REPORTS", "1000")))
+    crate::test::core_test(crate::test::FAULT_TEST, Some(("CDS_FAULT_REPORTS", "1000")))?;
+    step("sync: fault test with 1,000 reports at a server that ignores idempotency keys");
+    crate::test::core_test(
+        crate::test::FAULT_TEST_KEYLESS,
+        Some(("CDS_FAULT_REPORTS", "1000")),
+    )
 }
 
 /// Ward lookups per point, indexed next to a scan of every area.

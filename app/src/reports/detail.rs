@@ -72,7 +72,10 @@ fn report_view(
         app.t(Key::ReportHeading)
     };
     let state_text = match &d.summary.state {
-        OutboxState::Queued { last_error, .. } => Some(match last_error {
+        state @ OutboxState::Queued { last_error, .. } => Some(match last_error {
+            Some(reason) if state.needs_attention() => {
+                i18n::fill(lang, Key::ReceiptAttention, &[("reason", reason)])
+            }
             Some(_) => app.t(Key::ReceiptWaiting).to_owned(),
             None => app.t(Key::ReceiptQueued).to_owned(),
         }),

@@ -40,6 +40,9 @@ fn status(lang: Lang, summary: &ReportSummary, remote: Option<&str>) -> (&'stati
         (OutboxState::Confirmed { .. }, Some("duplicate")) => ("duplicate", Key::StatusDuplicate),
         (OutboxState::Confirmed { .. }, Some("reopened")) => ("reopened", Key::StatusReopened),
         (OutboxState::Confirmed { .. }, _) => ("sent", Key::StatusSent),
+        (queued @ OutboxState::Queued { .. }, _) if queued.needs_attention() => {
+            ("attention", Key::StatusAttention)
+        }
         (OutboxState::Queued { .. }, _) => ("queued", Key::StatusQueued),
         (OutboxState::Sending { .. }, _) => ("sending", Key::StatusSending),
         (OutboxState::Rejected { .. }, _) => ("rejected", Key::StatusRejected),

@@ -133,7 +133,7 @@ async fn main() {
     let theirs = started.elapsed().as_secs_f64();
     let created = String::from_utf8_lossy(&output.stdout)
         .lines()
-        .filter(|l| l.trim() == "201")
+        .filter(|l| l.trim() == "200")
         .count();
     assert_eq!(
         created,

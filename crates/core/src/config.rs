@@ -44,6 +44,24 @@ pub const RETRY_BASE_MS: Setting = Setting {
 };
 const DEFAULT_RETRY_BASE_MS: i64 = 5_000;
 
+/// Whether the Open311 server honours the `Idempotency-Key` header: `auto`
+/// (ask its discovery document), `honoured` or `ignored`. Where it does not,
+/// a report whose send may have reached it is looked for before it is resent.
+pub const OPEN311_IDEMPOTENCY: Setting = Setting {
+    env: "CDS_OPEN311_IDEMPOTENCY",
+    key: "open311_idempotency",
+};
+
+/// What the app knows of the server's idempotency keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Idempotency {
+    /// As the server's discovery document says.
+    #[default]
+    Auto,
+    Honoured,
+    Ignored,
+}
+
 /// Long edge of an uploaded photo, in pixels.
 pub const PHOTO_MAX_EDGE: Setting = Setting {
     env: "CDS_PHOTO_MAX_EDGE",
@@ -66,6 +84,7 @@ pub struct Config {
     pub retry_base_ms: i64,
     /// Long edge of an uploaded photo, in pixels (320–4096).
     pub photo_max_edge: u32,
+    pub open311_idempotency: Idempotency,
 }
 
 impl Config {
@@ -136,7 +155,19 @@ impl Config {
                     ))
                 })?,
         };
+        let open311_idempotency = match get(OPEN311_IDEMPOTENCY).as_deref().map(str::trim) {
+            None | Some("auto") => Idempotency::Auto,
+            Some("honoured") => Idempotency::Honoured,
+            Some("ignored") => Idempotency::Ignored,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "{}: auto, honoured or ignored, not {other}",
+                    OPEN311_IDEMPOTENCY.env
+                )));
+            }
+        };
         Ok(Config {
+            open311_idempotency,
             data_dir,
             photo_max_edge,
             api_url,

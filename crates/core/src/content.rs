@@ -242,9 +242,13 @@ impl Core {
                 Ok(Some(changed))
             }
             Ok(_) => Ok(Some(false)),
-            Err(reason) => {
+            Err(reason) if reason.is_offline() => {
                 log::info!("services: {reason}");
                 Ok(None)
+            }
+            Err(reason) => {
+                log::warn!("services: the server answered {reason}");
+                Ok(Some(false))
             }
         }
     }

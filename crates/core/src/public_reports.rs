@@ -170,6 +170,11 @@ impl Core {
     /// Pulls the province's requests changed since the last pull (all, the
     /// first time) and keeps the open ones for "already reported nearby?".
     /// Returns how many answers were read; an unreachable server gives `None`.
+    ///
+    /// The list ends with an empty page, a 404 after the first page, or a page
+    /// holding only requests already read (a server that ignores `page`). The
+    /// cursor moves once a pull has reached the end; a server's error answer
+    /// ends the pull without moving it and is not "offline".
     pub async fn pull_public_reports(&self) -> Result<Option<usize>, Error> {
         /// A bound on one pull (200 a page).
         const MAX_PAGES: u32 = 50;
@@ -180,15 +185,31 @@ impl Core {
             .await?;
         let mut read = 0;
         let mut newest = cursor.clone();
+        let mut seen = std::collections::HashSet::new();
+        let mut complete = false;
         for page in 1..=MAX_PAGES {
             let answers = match self.open311.open_requests(cursor.as_deref(), page).await {
                 Ok(answers) => answers,
-                Err(reason) => {
+                Err(sync::GetError::Status { status: 404, .. }) if page > 1 => {
+                    complete = true;
+                    break;
+                }
+                Err(reason) if reason.is_offline() => {
                     log::info!("public reports: {reason}");
                     return Ok(None);
                 }
+                Err(reason) => {
+                    log::warn!("public reports: the server answered {reason}");
+                    break;
+                }
             };
-            if answers.is_empty() {
+            let ids: Vec<String> = answers
+                .iter()
+                .filter_map(|answer| sync::public_report(answer).map(|r| r.server_id))
+                .collect();
+            let fresh = ids.iter().filter(|id| seen.insert((*id).clone())).count();
+            if answers.is_empty() || (!ids.is_empty() && fresh == 0) {
+                complete = true;
                 break;
             }
             read += answers.len();
@@ -203,7 +224,7 @@ impl Core {
                 .call(move |conn| store_public(conn, &reports))
                 .await?;
         }
-        if let Some(newest) = newest.filter(|n| Some(n) != cursor.as_ref()) {
+        if complete && let Some(newest) = newest.filter(|n| Some(n) != cursor.as_ref()) {
             self.store
                 .call(move |conn| settings::set(conn, CURSOR, &newest))
                 .await?;
@@ -269,9 +290,13 @@ impl Core {
         for chunk in ids.chunks(50) {
             let answers = match self.open311.fetch(chunk).await {
                 Ok(answers) => answers,
-                Err(reason) => {
+                Err(reason) if reason.is_offline() => {
                     log::info!("pulling followed reports: {reason}");
                     return Ok(None);
+                }
+                Err(reason) => {
+                    log::warn!("pulling followed reports: the server answered {reason}");
+                    continue;
                 }
             };
             let now = now_ms();

@@ -11,6 +11,7 @@ pub mod lang;
 pub mod outbox;
 pub mod report;
 pub mod sync;
+pub mod time;
 
 pub use catalogue::{Block, BlockKind, Catalogue, CatalogueError, Feature, Tile, TileAction};
 pub use home::{CatalogueSource, Connectivity, HomeScreen};

@@ -10,10 +10,30 @@
 //!     │     (backoff)   interrupted (crash) ─▶ queued
 //!   queued / rejected ──cancel──▶ cancelled (final)
 //! ```
+//! A queued item remembers whether an earlier attempt may have reached the
+//! server (`in_doubt`: a server that ignores the idempotency key must be asked
+//! for it before it is sent again) and how many times in a row the server gave
+//! the same error (after [`ATTENTION_AFTER`] it needs the resident's attention,
+//! and is retried only at the longest interval).
 //! An item leaves the device's database only once it is confirmed (and then
 //! stays as the resident's record); nothing here deletes.
 
 use serde::{Deserialize, Serialize};
+
+/// After this many answers in a row with the same server error, an item
+/// needs attention: shown as such, retried at the policy's longest interval.
+pub const ATTENTION_AFTER: u32 = 3;
+
+// serde's `skip_serializing_if` takes a reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(value: &u32) -> bool {
+    *value == 0
+}
 
 /// Where an item is on its way to the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,9 +46,29 @@ pub enum OutboxState {
         retry_at_ms: i64,
         #[serde(default)]
         last_error: Option<String>,
+        /// An earlier attempt may have reached the server (its answer was
+        /// lost): look for the report there before sending it again.
+        #[serde(default, skip_serializing_if = "is_false")]
+        in_doubt: bool,
+        /// The server answered the same error status this many times in a row.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        same_errors: u32,
+        /// That status.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_status: Option<u16>,
     },
-    /// Handed to the sender; the answer is not known yet.
-    Sending { attempts: u32, started_at_ms: i64 },
+    /// Handed to the sender; the answer is not known yet. The queued
+    /// state's doubt and error streak are kept for what comes next.
+    Sending {
+        attempts: u32,
+        started_at_ms: i64,
+        #[serde(default, skip_serializing_if = "is_false")]
+        in_doubt: bool,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        same_errors: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_status: Option<u16>,
+    },
     /// The server holds it.
     Confirmed { server: ServerRef, at_ms: i64 },
     /// The server refused it for good; the resident sees why and may edit and retry.
@@ -69,6 +109,7 @@ pub enum Event {
         retry_after_ms: Option<i64>,
         now_ms: i64,
         jitter: f64,
+        cause: Cause,
     },
     /// The server refused this item (400/403/404/409/413).
     PermanentFailure {
@@ -89,6 +130,30 @@ pub enum Event {
     Cancel {
         now_ms: i64,
     },
+}
+
+/// Why an attempt brought no usable answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// Nothing reached the server: no connection could be made.
+    NotSent,
+    /// The request went out, but no usable answer came back (connection lost,
+    /// timeout, a cut answer, a 2xx naming no request): the server may hold it.
+    InDoubt,
+    /// The server answered with this status (408, 429, 5xx) and a reason.
+    Server(u16),
+}
+
+impl Cause {
+    /// Whether the server may have stored the report despite the failure
+    /// (a 5xx may come after the work was done, or from a proxy in front).
+    pub fn may_have_arrived(self) -> bool {
+        match self {
+            Cause::NotSent => false,
+            Cause::InDoubt => true,
+            Cause::Server(status) => status >= 500,
+        }
+    }
 }
 
 /// Why an event does not apply to a state.
@@ -153,7 +218,22 @@ impl OutboxState {
             attempts: 0,
             retry_at_ms: now_ms,
             last_error: None,
+            in_doubt: false,
+            same_errors: 0,
+            last_status: None,
         }
+    }
+
+    /// A queued item whose server gave the same error [`ATTENTION_AFTER`]
+    /// times in a row: the resident should know (and may edit or cancel it).
+    pub fn needs_attention(&self) -> bool {
+        matches!(self, OutboxState::Queued { same_errors, .. } if *same_errors >= ATTENTION_AFTER)
+    }
+
+    /// A queued item that must be looked for at the server before it is sent
+    /// again (when the server does not honour the idempotency key).
+    pub fn in_doubt(&self) -> bool {
+        matches!(self, OutboxState::Queued { in_doubt: true, .. })
     }
 
     /// Not yet confirmed, rejected or cancelled.
@@ -177,6 +257,9 @@ impl OutboxState {
                 S::Queued {
                     attempts,
                     retry_at_ms,
+                    in_doubt,
+                    same_errors,
+                    last_status,
                     ..
                 },
                 Event::Send { now_ms },
@@ -187,6 +270,9 @@ impl OutboxState {
                 Ok(S::Sending {
                     attempts: attempts.saturating_add(1),
                     started_at_ms: now_ms,
+                    in_doubt: *in_doubt,
+                    same_errors: *same_errors,
+                    last_status: *last_status,
                 })
             }
             (S::Sending { .. }, Event::Confirmed { server, now_ms }) => Ok(S::Confirmed {
@@ -194,15 +280,35 @@ impl OutboxState {
                 at_ms: now_ms,
             }),
             (
-                S::Sending { attempts, .. },
+                S::Sending {
+                    attempts,
+                    in_doubt,
+                    same_errors,
+                    last_status,
+                    ..
+                },
                 Event::TransientFailure {
                     reason,
                     retry_after_ms,
                     now_ms,
                     jitter,
+                    cause,
                 },
             ) => {
-                let backoff = policy.delay_ms(*attempts, jitter);
+                // A streak counts answers of the server; a lost connection
+                // neither adds to it nor breaks it.
+                let (same_errors, last_status) = match cause {
+                    Cause::Server(status) if *last_status == Some(status) => {
+                        (same_errors.saturating_add(1), Some(status))
+                    }
+                    Cause::Server(status) => (1, Some(status)),
+                    Cause::NotSent | Cause::InDoubt => (*same_errors, *last_status),
+                };
+                let backoff = if same_errors >= ATTENTION_AFTER {
+                    policy.max_ms
+                } else {
+                    policy.delay_ms(*attempts, jitter)
+                };
                 let asked = retry_after_ms
                     .unwrap_or(0)
                     .clamp(0, policy.max_retry_after_ms);
@@ -210,6 +316,9 @@ impl OutboxState {
                     attempts: *attempts,
                     retry_at_ms: now_ms.saturating_add(backoff.max(asked)),
                     last_error: Some(reason),
+                    in_doubt: *in_doubt || cause.may_have_arrived(),
+                    same_errors,
+                    last_status,
                 })
             }
             (
@@ -224,27 +333,37 @@ impl OutboxState {
                 status,
                 at_ms: now_ms,
             }),
-            (S::Sending { attempts, .. }, Event::Interrupted { now_ms }) => Ok(S::Queued {
+            (
+                S::Sending {
+                    attempts,
+                    same_errors,
+                    last_status,
+                    ..
+                },
+                Event::Interrupted { now_ms },
+            ) => Ok(S::Queued {
                 attempts: *attempts,
                 retry_at_ms: now_ms,
                 last_error: Some("the app stopped while sending".into()),
+                // The send may have reached the server.
+                in_doubt: true,
+                same_errors: *same_errors,
+                last_status: *last_status,
             }),
             (S::Sending { .. }, Event::Cancel { .. }) => Err(Illegal::InFlight),
             (S::Rejected { .. }, Event::Retry { now_ms }) => Ok(S::new(now_ms)),
             // "Send now": a waiting item becomes due at once, keeping its count
             // and the reason of its last failure.
-            (
-                S::Queued {
-                    attempts,
-                    retry_at_ms,
-                    last_error,
-                },
-                Event::Retry { now_ms },
-            ) => Ok(S::Queued {
-                attempts: *attempts,
-                retry_at_ms: (*retry_at_ms).min(now_ms),
-                last_error: last_error.clone(),
-            }),
+            (queued @ S::Queued { retry_at_ms, .. }, Event::Retry { now_ms }) => {
+                let mut due = queued.clone();
+                if let S::Queued {
+                    retry_at_ms: at, ..
+                } = &mut due
+                {
+                    *at = (*retry_at_ms).min(now_ms);
+                }
+                Ok(due)
+            }
             (S::Queued { .. } | S::Rejected { .. }, Event::Cancel { now_ms }) => {
                 Ok(S::Cancelled { at_ms: now_ms })
             }
@@ -259,20 +378,9 @@ mod tests {
 
     #[test]
     fn send_now_makes_a_waiting_item_due_without_forgetting_why_it_waits() {
-        let waiting = OutboxState::Queued {
-            attempts: 3,
-            retry_at_ms: 90_000,
-            last_error: Some("no answer".into()),
-        };
+        let waiting = queued(3, 90_000, "no answer");
         let due = waiting.next(Event::Retry { now_ms: 1_000 }, &P).unwrap();
-        assert_eq!(
-            due,
-            OutboxState::Queued {
-                attempts: 3,
-                retry_at_ms: 1_000,
-                last_error: Some("no answer".into()),
-            }
-        );
+        assert_eq!(due, queued(3, 1_000, "no answer"));
         assert!(due.is_due(1_000));
     }
 
@@ -288,6 +396,28 @@ mod tests {
             retry_after_ms,
             now_ms,
             jitter,
+            cause: Cause::NotSent,
+        }
+    }
+
+    fn sending(attempts: u32, started_at_ms: i64) -> OutboxState {
+        OutboxState::Sending {
+            attempts,
+            started_at_ms,
+            in_doubt: false,
+            same_errors: 0,
+            last_status: None,
+        }
+    }
+
+    fn queued(attempts: u32, retry_at_ms: i64, last_error: &str) -> OutboxState {
+        OutboxState::Queued {
+            attempts,
+            retry_at_ms,
+            last_error: Some(last_error.into()),
+            in_doubt: false,
+            same_errors: 0,
+            last_status: None,
         }
     }
 
@@ -296,13 +426,7 @@ mod tests {
         let s = OutboxState::new(100);
         assert!(s.is_due(100) && s.is_pending());
         let s = s.next(Event::Send { now_ms: 100 }, &P).unwrap();
-        assert_eq!(
-            s,
-            OutboxState::Sending {
-                attempts: 1,
-                started_at_ms: 100
-            }
-        );
+        assert_eq!(s, sending(1, 100));
         let s = s
             .next(
                 Event::Confirmed {
@@ -344,14 +468,7 @@ mod tests {
             .unwrap()
             .next(transient(10, 0.0, None), &P)
             .unwrap();
-        assert_eq!(
-            s,
-            OutboxState::Queued {
-                attempts: 1,
-                retry_at_ms: 510,
-                last_error: Some("timeout".into()),
-            }
-        );
+        assert_eq!(s, queued(1, 510, "timeout"));
         assert!(!s.is_due(509));
         assert_eq!(
             s.next(Event::Send { now_ms: 509 }, &P),
@@ -363,51 +480,27 @@ mod tests {
 
     #[test]
     fn retry_after_is_honoured_but_capped() {
-        let sending = OutboxState::Sending {
-            attempts: 1,
-            started_at_ms: 0,
-        };
+        let sending = sending(1, 0);
         let later = sending.next(transient(0, 0.0, Some(120_000)), &P).unwrap();
-        assert_eq!(
-            later,
-            OutboxState::Queued {
-                attempts: 1,
-                retry_at_ms: 120_000,
-                last_error: Some("timeout".into()),
-            }
-        );
+        assert_eq!(later, queued(1, 120_000, "timeout"));
         let capped = sending.next(transient(0, 0.0, Some(i64::MAX)), &P).unwrap();
-        assert_eq!(
-            capped,
-            OutboxState::Queued {
-                attempts: 1,
-                retry_at_ms: 3_600_000,
-                last_error: Some("timeout".into()),
-            }
-        );
+        assert_eq!(capped, queued(1, 3_600_000, "timeout"));
         let negative = sending.next(transient(0, 0.0, Some(-5)), &P).unwrap();
-        assert_eq!(
-            negative,
-            OutboxState::Queued {
-                attempts: 1,
-                retry_at_ms: 500,
-                last_error: Some("timeout".into()),
-            }
-        );
+        assert_eq!(negative, queued(1, 500, "timeout"));
     }
 
     #[test]
     fn a_crash_mid_send_requeues_at_once() {
-        let s = OutboxState::Sending {
-            attempts: 3,
-            started_at_ms: 0,
-        };
+        let s = sending(3, 0);
         assert_eq!(
             s.next(Event::Interrupted { now_ms: 99 }, &P),
             Ok(OutboxState::Queued {
                 attempts: 3,
                 retry_at_ms: 99,
                 last_error: Some("the app stopped while sending".into()),
+                in_doubt: true,
+                same_errors: 0,
+                last_status: None,
             })
         );
         assert_eq!(
@@ -418,19 +511,16 @@ mod tests {
 
     #[test]
     fn rejected_items_can_be_retried_or_cancelled() {
-        let rejected = OutboxState::Sending {
-            attempts: 1,
-            started_at_ms: 0,
-        }
-        .next(
-            Event::PermanentFailure {
-                reason: "unknown service_code".into(),
-                status: Some(400),
-                now_ms: 5,
-            },
-            &P,
-        )
-        .unwrap();
+        let rejected = sending(1, 0)
+            .next(
+                Event::PermanentFailure {
+                    reason: "unknown service_code".into(),
+                    status: Some(400),
+                    now_ms: 5,
+                },
+                &P,
+            )
+            .unwrap();
         assert!(!rejected.is_pending());
         assert_eq!(
             rejected.next(Event::Retry { now_ms: 9 }, &P),
@@ -455,5 +545,126 @@ mod tests {
             ),
             Err(Illegal::Unexpected)
         );
+    }
+
+    fn fail(state: &OutboxState, now_ms: i64, cause: Cause) -> OutboxState {
+        state
+            .next(Event::Send { now_ms }, &P)
+            .unwrap()
+            .next(
+                Event::TransientFailure {
+                    reason: format!("{cause:?}"),
+                    retry_after_ms: None,
+                    now_ms,
+                    jitter: 0.0,
+                    cause,
+                },
+                &P,
+            )
+            .unwrap()
+    }
+
+    fn due_at(state: &OutboxState) -> i64 {
+        match state {
+            OutboxState::Queued { retry_at_ms, .. } => *retry_at_ms,
+            other => panic!("not queued: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_lost_answer_leaves_the_item_in_doubt_until_it_is_confirmed() {
+        let fresh = OutboxState::new(0);
+        assert!(!fail(&fresh, 0, Cause::NotSent).in_doubt());
+        assert!(!fail(&fresh, 0, Cause::Server(429)).in_doubt());
+        assert!(!fail(&fresh, 0, Cause::Server(408)).in_doubt());
+        assert!(fail(&fresh, 0, Cause::Server(502)).in_doubt());
+        let doubt = fail(&fresh, 0, Cause::InDoubt);
+        assert!(doubt.in_doubt());
+        // A later attempt that reached nobody does not clear the doubt.
+        let still = fail(&doubt, due_at(&doubt), Cause::NotSent);
+        assert!(still.in_doubt());
+        // "Send now" keeps it too; so does a crash while sending.
+        assert!(
+            still
+                .next(Event::Retry { now_ms: 0 }, &P)
+                .unwrap()
+                .in_doubt()
+        );
+        let crashed = fresh
+            .next(Event::Send { now_ms: 0 }, &P)
+            .unwrap()
+            .next(Event::Interrupted { now_ms: 1 }, &P)
+            .unwrap();
+        assert!(crashed.in_doubt());
+        let confirmed = still
+            .next(
+                Event::Send {
+                    now_ms: due_at(&still),
+                },
+                &P,
+            )
+            .unwrap()
+            .next(
+                Event::Confirmed {
+                    server: ServerRef::Id("7".into()),
+                    now_ms: 9,
+                },
+                &P,
+            )
+            .unwrap();
+        assert!(!confirmed.in_doubt());
+    }
+
+    #[test]
+    fn the_same_server_error_three_times_needs_attention_and_waits_longest() {
+        let mut state = OutboxState::new(0);
+        for round in 1..=ATTENTION_AFTER {
+            assert!(!state.needs_attention(), "round {round}");
+            let now = due_at(&state);
+            state = fail(&state, now, Cause::Server(500));
+            // A lost connection in between neither counts nor breaks the streak.
+            state = fail(&state, due_at(&state), Cause::NotSent);
+        }
+        assert!(state.needs_attention());
+        let OutboxState::Queued {
+            same_errors,
+            last_status,
+            ..
+        } = &state
+        else {
+            panic!("{state:?}");
+        };
+        assert_eq!((*same_errors, *last_status), (ATTENTION_AFTER, Some(500)));
+        // Once it needs attention, it waits the longest interval.
+        let now = due_at(&state);
+        let again = fail(&state, now, Cause::Server(500));
+        assert_eq!(due_at(&again), now + P.max_ms);
+        assert!(again.needs_attention());
+        // "Send now" still makes it due at once.
+        let due = again.next(Event::Retry { now_ms: now }, &P).unwrap();
+        assert!(due.is_due(now) && due.needs_attention());
+        // Another status starts a new streak.
+        let other = fail(&again, due_at(&again), Cause::Server(503));
+        assert!(!other.needs_attention());
+        assert!(matches!(
+            other,
+            OutboxState::Queued {
+                same_errors: 1,
+                last_status: Some(503),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn states_written_before_doubt_and_streaks_still_read() {
+        let old = r#"{"state":"queued","attempts":2,"retry_at_ms":5,"last_error":"x"}"#;
+        let state: OutboxState = serde_json::from_str(old).unwrap();
+        assert_eq!(state, queued(2, 5, "x"));
+        let sending = r#"{"state":"sending","attempts":1,"started_at_ms":3}"#;
+        let state: OutboxState = serde_json::from_str(sending).unwrap();
+        assert_eq!(state, sending(1, 3));
+        // New fields are left out when they say nothing.
+        assert_eq!(serde_json::to_string(&queued(2, 5, "x")).unwrap(), old);
     }
 }

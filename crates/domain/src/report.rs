@@ -5,7 +5,18 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub const MAX_DESCRIPTION_CHARS: usize = 4000;
+/// A server's limit on `description` (Open311 servers commonly take 4,000
+/// characters; ours does).
+pub const SERVER_DESCRIPTION_CHARS: usize = 4000;
+/// The resident's part of the description: the server's limit less the room
+/// the receipt line takes ([`description_for_server`]).
+pub const MAX_DESCRIPTION_CHARS: usize = SERVER_DESCRIPTION_CHARS - 40;
+/// Starts the line that names a report's receipt code in the description sent
+/// to the server. Staff read it (a resident calling about a report quotes the
+/// code), and the engine finds an in-doubt report at a server that ignores
+/// idempotency keys by it. Vietnamese whatever the app's language: it is read
+/// by the province's staff.
+pub const RECEIPT_LINE: &str = "Mã tiếp nhận: ";
 pub const MAX_ADDRESS_CHARS: usize = 500;
 pub const MAX_ATTRIBUTES: usize = 50;
 pub const MAX_ATTRIBUTE_KEY_CHARS: usize = 64;
@@ -15,6 +26,25 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_PHONE_CHARS: usize = 20;
 pub const MAX_SERVICE_CODE_CHARS: usize = 64;
 pub const MAX_PHOTOS: usize = 5;
+/// The description as sent to the server: the resident's text, then the
+/// receipt line.
+pub fn description_for_server(description: &str, receipt: &str) -> String {
+    let description = description.trim_end();
+    if description.is_empty() {
+        format!("{RECEIPT_LINE}{receipt}")
+    } else {
+        format!("{description}\n\n{RECEIPT_LINE}{receipt}")
+    }
+}
+
+/// Whether a description a server holds is the one of the report with this receipt.
+pub fn names_receipt(description: &str, receipt: &str) -> bool {
+    description
+        .lines()
+        .rev()
+        .any(|line| line.trim() == format!("{RECEIPT_LINE}{receipt}"))
+}
+
 /// Largest accuracy radius that still means something for a street report.
 pub const MAX_ACCURACY_M: f64 = 50_000.0;
 
@@ -274,6 +304,23 @@ fn looks_like_email(email: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_receipt_line_fits_the_servers_limit_and_is_found_again() {
+        let longest = "ổ".repeat(MAX_DESCRIPTION_CHARS);
+        let sent = description_for_server(&longest, "7K3M-9Q2X");
+        assert!(sent.chars().count() <= SERVER_DESCRIPTION_CHARS);
+        assert!(names_receipt(&sent, "7K3M-9Q2X"));
+        assert!(!names_receipt(&sent, "7K3M-9Q2Y"));
+        assert_eq!(description_for_server("", "AB"), "Mã tiếp nhận: AB");
+        assert!(names_receipt("Mã tiếp nhận: AB", "AB"));
+        assert!(names_receipt("ổ gà\r\n\r\nMã tiếp nhận: AB\r\n", "AB"));
+        // Quoted in another report's text is not the same report.
+        assert!(!names_receipt(
+            "như phản ánh Mã tiếp nhận: AB trước đây",
+            "AB"
+        ));
+    }
 
     fn complete() -> ReportDraft {
         ReportDraft {

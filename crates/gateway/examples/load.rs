@@ -117,7 +117,7 @@ async fn main() {
                         .multipart(form)
                         .send()
                         .await
-                        .is_ok_and(|r| r.status() == 201)
+                        .is_ok_and(|r| r.status() == 200)
                 } else {
                     let id = &ids[n % ids.len()];
                     match client

@@ -1,4 +1,5 @@
-//! Errors as the gateway answers them: an HTTP status and an Open311 error list.
+//! Errors as the gateway answers them: an HTTP status and an Open311 error list
+//! (JSON here; `format::errors_in_format` writes it as XML on a `.xml` path).
 
 use axum::{
     Json,
@@ -28,11 +29,15 @@ impl IntoResponse for ApiFailure {
         if self.status.is_server_error() {
             log::error!("{}: {}", self.status, self.description);
         }
-        let body = vec![ApiError {
+        let error = ApiError {
             code: self.status.as_u16(),
             description: self.description,
-        }];
-        (self.status, Json(body)).into_response()
+        };
+        let mut response = (self.status, Json([&error])).into_response();
+        response
+            .extensions_mut()
+            .insert(crate::format::Failed(error));
+        response
     }
 }
 

@@ -14,12 +14,14 @@ pub mod db;
 pub mod dossiers;
 pub mod error;
 pub mod form;
+pub mod format;
 pub mod illustration;
 pub mod media;
 pub mod open311;
 pub mod seed;
 pub mod staff;
 pub mod time;
+pub mod xml;
 
 use std::{net::SocketAddr, path::Path, sync::Arc};
 
@@ -49,12 +51,27 @@ pub struct AppState {
     /// Base of the URLs the gateway hands out (media), without a trailing `/`.
     pub public_url: String,
     pub limiter: dossiers::SharedLimiter,
+    /// Behave as a server that does not know `Idempotency-Key`: every POST is
+    /// a new request, and discovery does not claim `idempotency_keys`.
+    pub ignore_idempotency_keys: bool,
+}
+
+/// How [`serve_configured`] runs the gateway.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Base of the URLs the gateway hands out (default: the bound address).
+    pub public_url: Option<String>,
+    /// Stand in for an Open311 server that ignores `Idempotency-Key`, to test
+    /// clients against one: each POST stores a new request (no replay, no
+    /// 409), `attribute[client_request_id]` is an ordinary attribute, and
+    /// discovery leaves `idempotency_keys` out.
+    pub ignore_idempotency_keys: bool,
 }
 
 /// The OpenAPI document, generated from the handlers and wire types.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Công Dân Số provincial API", description = "Open311 GeoReport v2 (JSON) with idempotency, photos and update history; dossiers; content; staff answers."),
+    info(title = "Công Dân Số provincial API", description = "Open311 GeoReport v2 (XML and JSON, by the path's extension) with idempotency, photos and update history; dossiers; content; staff answers."),
     paths(
         health,
         catalogue::get_catalogue,
@@ -98,8 +115,9 @@ pub fn openapi_json() -> String {
 
 /// Builds the HTTP routes.
 pub fn router(state: AppState) -> Router {
-    let json_and_plain = |path: &str| {
+    let formats = |path: &str| {
         [
+            format!("/open311/v2/{path}.xml"),
             format!("/open311/v2/{path}.json"),
             format!("/open311/v2/{path}"),
         ]
@@ -129,13 +147,13 @@ pub fn router(state: AppState) -> Router {
             OPENAPI_PATH,
             get(|| async { ([("content-type", "application/json")], openapi_json()) }),
         );
-    for path in json_and_plain("discovery") {
+    for path in formats("discovery") {
         router = router.route(&path, get(open311::discovery));
     }
-    for path in json_and_plain("services") {
+    for path in formats("services") {
         router = router.route(&path, get(open311::services));
     }
-    for path in json_and_plain("requests") {
+    for path in formats("requests") {
         router = router.route(
             &path,
             get(open311::get_requests).post(open311::post_request),
@@ -146,6 +164,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(error::reject_oversized))
+        .layer(axum::middleware::from_fn(format::errors_in_format))
         .with_state(state)
 }
 
@@ -171,7 +190,14 @@ pub async fn serve(
     on_bound: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    serve_with(listen, data_dir, None, on_bound, shutdown).await
+    serve_configured(
+        listen,
+        data_dir,
+        ServeOptions::default(),
+        on_bound,
+        shutdown,
+    )
+    .await
 }
 
 /// [`serve`], with the public base URL of media links (default: the bound address).
@@ -179,6 +205,21 @@ pub async fn serve_with(
     listen: SocketAddr,
     data_dir: &Path,
     public_url: Option<String>,
+    on_bound: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let options = ServeOptions {
+        public_url,
+        ..ServeOptions::default()
+    };
+    serve_configured(listen, data_dir, options, on_bound, shutdown).await
+}
+
+/// [`serve`], as `options` say.
+pub async fn serve_configured(
+    listen: SocketAddr,
+    data_dir: &Path,
+    options: ServeOptions,
     on_bound: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
@@ -195,11 +236,16 @@ pub async fn serve_with(
     let state = AppState {
         db,
         media: media::MediaDir::new(data_dir),
-        public_url: public_url
+        public_url: options
+            .public_url
             .map(|url| url.trim_end_matches('/').to_owned())
             .unwrap_or_else(|| format!("http://{bound}")),
         limiter: Arc::default(),
+        ignore_idempotency_keys: options.ignore_idempotency_keys,
     };
+    if options.ignore_idempotency_keys {
+        log::warn!("ignoring Idempotency-Key: every POST requests is a new request (a test mode)");
+    }
     on_bound(bound);
     axum::serve(
         listener,

@@ -5,6 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 use cds_gateway::DEFAULT_LISTEN;
 
 const USAGE: &str = "usage: cds-gateway [--listen ADDR:PORT] [--data DIR] [--public-url URL]
+                   [--ignore-idempotency-keys]
        cds-gateway create-api-key NAME [--data DIR]
        cds-gateway create-staff NAME [--data DIR]
        cds-gateway seed-dossiers COUNT [--data DIR]
@@ -13,6 +14,9 @@ const USAGE: &str = "usage: cds-gateway [--listen ADDR:PORT] [--data DIR] [--pub
 Serves the provincial API from DIR (created and seeded with the demo province,
 Huế, when empty). Listens on 127.0.0.1:8787 unless told otherwise; prints
 'listening on http://ADDR' once it accepts connections.
+--ignore-idempotency-keys (or CDS_GATEWAY_IGNORE_IDEMPOTENCY_KEYS=1) makes it
+behave as an Open311 server that does not know Idempotency-Key, to test
+clients: every POST is a new request.
 create-api-key and create-staff print a new secret once; only its hash is kept.";
 
 fn main() -> ExitCode {
@@ -40,10 +44,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(cds_gateway::serve_with(
+    let options = cds_gateway::ServeOptions {
+        public_url: args.public_url.clone(),
+        ignore_idempotency_keys: args.ignore_idempotency_keys,
+    };
+    let result = runtime.block_on(cds_gateway::serve_configured(
         args.listen,
         &args.data,
-        args.public_url.clone(),
+        options,
         |addr| {
             #[allow(clippy::print_stdout)]
             {
@@ -74,7 +82,11 @@ struct Args {
     listen: SocketAddr,
     data: PathBuf,
     public_url: Option<String>,
+    ignore_idempotency_keys: bool,
 }
+
+/// The environment's word for "ignore idempotency keys", if it says one.
+const IGNORE_KEYS_ENV: &str = "CDS_GATEWAY_IGNORE_IDEMPOTENCY_KEYS";
 
 #[allow(clippy::print_stdout)]
 fn run_command(command: Subcommand, data: &std::path::Path) -> Result<(), String> {
@@ -126,12 +138,21 @@ impl Args {
         let mut data = PathBuf::from("gateway-data");
         let mut public_url = None;
         let mut command = None;
+        let mut ignore_idempotency_keys = match std::env::var(IGNORE_KEYS_ENV) {
+            Err(_) => false,
+            Ok(value) => match value.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "" | "0" | "false" | "no" | "off" => false,
+                other => return Err(format!("{IGNORE_KEYS_ENV}: not 1 or 0: {other}")),
+            },
+        };
         while let Some(arg) = args.next() {
             let mut value = |what: &str| args.next().ok_or(format!("{arg} needs {what}"));
             match arg.as_str() {
                 "--listen" => listen = value("ADDR:PORT")?,
                 "--data" => data = value("a folder")?.into(),
                 "--public-url" => public_url = Some(value("a URL")?),
+                "--ignore-idempotency-keys" => ignore_idempotency_keys = true,
                 "create-api-key" if command.is_none() => {
                     command = Some(Subcommand::CreateApiKey(value("a NAME")?))
                 }
@@ -161,6 +182,7 @@ impl Args {
             listen,
             data,
             public_url,
+            ignore_idempotency_keys,
         })
     }
 }

@@ -1,17 +1,16 @@
-//! Open311 GeoReport v2 (JSON) under `/open311/v2`: services, requests (with
-//! photos and exactly-once idempotency), tokens, discovery.
+//! Open311 GeoReport v2 under `/open311/v2`, in XML and JSON: services,
+//! requests (with photos and exactly-once idempotency), tokens, discovery.
 
 use std::collections::{BTreeMap, HashMap};
 
 use axum::{
-    Json,
-    extract::{Path, RawQuery, Request, State},
+    extract::{Path, RawQuery, Request, State, rejection::PathRejection},
     http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use cds_provincial_api::open311::{
-    Attribute, Created, Datatype, DetailedStatus, Discovery, Endpoint, Service, ServiceDefinition,
-    ServiceRequest, Status, TokenAnswer, Update,
+    Attribute, AttributeAnswer, Created, Datatype, DetailedStatus, Discovery, Endpoint, Service,
+    ServiceDefinition, ServiceRequest, Status, TokenAnswer, Update,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
@@ -20,16 +19,22 @@ use crate::{
     ApiFailure, AppState, auth,
     db::hex,
     form::{self, Form, check_text},
+    format::Format,
     media::{self, MediaError},
     time,
+    xml::List,
 };
 
 pub const MAX_MEDIA: usize = 5;
+/// The attribute a client names its report with (`attribute[client_request_id]`).
+pub const CLIENT_REQUEST_ID: &str = "client_request_id";
 pub const MAX_DESCRIPTION: usize = 4000;
 pub const MAX_ADDRESS: usize = 500;
 const MAX_PAGE_SIZE: u32 = 200;
 const DEFAULT_PAGE_SIZE: u32 = 50;
 const MAX_IDS: usize = 200;
+/// What `GET requests` covers when no date (and no id, no `updated_after`) is given.
+pub const DEFAULT_WINDOW_MS: i64 = 90 * 86_400_000;
 
 fn bad(description: impl Into<String>) -> ApiFailure {
     ApiFailure::new(StatusCode::BAD_REQUEST, description)
@@ -39,11 +44,12 @@ fn not_found(description: impl Into<String>) -> ApiFailure {
     ApiFailure::new(StatusCode::NOT_FOUND, description)
 }
 
-/// `services/pothole.json` → `pothole`; only the JSON format is served.
-fn strip_format(file: &str) -> Result<&str, ApiFailure> {
+/// `services/pothole.xml` → `pothole` (the format is [`Format`]'s business);
+/// a path segment that cannot be read is a resource that does not exist.
+fn strip_format(file: Result<Path<String>, PathRejection>) -> Result<String, ApiFailure> {
+    let Path(file) = file.map_err(|_| not_found("no such resource"))?;
     match file.rsplit_once('.') {
-        Some((name, "json")) => Ok(name),
-        Some((_, "xml")) => Err(bad("only the JSON format is supported")),
+        Some((name, "json" | "xml")) => Ok(name.to_owned()),
         Some(_) => Err(not_found("no such resource")),
         None => Ok(file),
     }
@@ -72,11 +78,12 @@ fn load_services(conn: &Connection) -> rusqlite::Result<Vec<(Service, Vec<Attrib
     rows.collect()
 }
 
-/// `GET /open311/v2/discovery.json`
-#[utoipa::path(get, path = "/open311/v2/discovery.json", tag = "open311",
-    responses((status = 200, body = Discovery)))]
-pub async fn discovery(State(state): State<AppState>) -> Json<Discovery> {
-    Json(Discovery {
+/// `GET /open311/v2/discovery.xml` (or `.json`)
+#[utoipa::path(get, path = "/open311/v2/discovery.{format}", tag = "open311",
+    params(("format" = inline(crate::format::Extension), Path, description = "xml (the spec's required format) or json")),
+    responses((status = 200, content((Discovery = "application/json"), (String = "text/xml")))))]
+pub async fn discovery(State(state): State<AppState>, format: Format) -> Response {
+    let discovery = Discovery {
         changeset: "2026-11-21T00:00:00Z".into(),
         contact: "Trung tâm Giám sát, điều hành đô thị thông minh tỉnh Huế (demo)".into(),
         key_service: format!("{}/ (cds-gateway create-api-key)", state.public_url),
@@ -85,39 +92,51 @@ pub async fn discovery(State(state): State<AppState>) -> Json<Discovery> {
             url: format!("{}/open311/v2", state.public_url),
             changeset: "2026-11-21T00:00:00Z".into(),
             kind: "production".into(),
-            formats: vec!["application/json".into()],
+            formats: vec!["text/xml".into(), "application/json".into()],
         }],
-    })
+        idempotency_keys: !state.ignore_idempotency_keys,
+    };
+    format.answer(StatusCode::OK, &discovery)
 }
 
-/// `GET /open311/v2/services.json`
-#[utoipa::path(get, path = "/open311/v2/services.json", tag = "open311",
-    responses((status = 200, body = [Service])))]
-pub async fn services(State(state): State<AppState>) -> Result<Json<Vec<Service>>, ApiFailure> {
+/// `GET /open311/v2/services.xml` (or `.json`)
+#[utoipa::path(get, path = "/open311/v2/services.{format}", tag = "open311",
+    params(("format" = inline(crate::format::Extension), Path, description = "xml (the spec's required format) or json")),
+    responses((status = 200, content((Vec<Service> = "application/json"), (String = "text/xml")))))]
+pub async fn services(
+    State(state): State<AppState>,
+    format: Format,
+) -> Result<Response, ApiFailure> {
     let services = state.db.call(load_services).await?;
-    Ok(Json(
-        services.into_iter().map(|(service, _)| service).collect(),
-    ))
+    let list = List {
+        root: "services",
+        items: services.into_iter().map(|(service, _)| service).collect(),
+    };
+    Ok(format.answer(StatusCode::OK, &list))
 }
 
-/// `GET /open311/v2/services/{code}.json`
+/// `GET /open311/v2/services/{code}.xml` (or `.json`)
 #[utoipa::path(get, path = "/open311/v2/services/{service_code}", tag = "open311",
-    params(("service_code" = String, Path, description = "e.g. pothole.json")),
-    responses((status = 200, body = ServiceDefinition), (status = 404, body = [cds_provincial_api::ApiError])))]
+    params(("service_code" = String, Path, description = "e.g. pothole.xml or pothole.json")),
+    responses(
+        (status = 200, content((ServiceDefinition = "application/json"), (String = "text/xml"))),
+        (status = 404, body = [cds_provincial_api::ApiError], description = "No such service_code (an `<errors>` document on a .xml path)")))]
 pub async fn service_definition(
     State(state): State<AppState>,
-    Path(file): Path<String>,
-) -> Result<Json<ServiceDefinition>, ApiFailure> {
-    let code = strip_format(&file)?.to_owned();
+    format: Format,
+    file: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiFailure> {
+    let code = strip_format(file)?;
     let services = state.db.call(load_services).await?;
     let (service, attributes) = services
         .into_iter()
         .find(|(service, _)| service.service_code == code)
         .ok_or_else(|| not_found(format!("service_code not found: {code}")))?;
-    Ok(Json(ServiceDefinition {
+    let definition = ServiceDefinition {
         service_code: service.service_code,
         attributes,
-    }))
+    };
+    Ok(format.answer(StatusCode::OK, &definition))
 }
 
 /// The fields of `POST requests`, for the OpenAPI document.
@@ -199,11 +218,15 @@ fn idempotency_key(headers: &HeaderMap, form: &Form) -> Result<Option<String>, A
 }
 
 /// Checks every field against the spec and the service's attribute definitions.
+/// With `ignore_keys`, the `Idempotency-Key` header means nothing and
+/// `attribute[client_request_id]` is an attribute like any other, as on a
+/// server that does not know our extension.
 fn validate(
     conn: &Connection,
     headers: &HeaderMap,
     query: &[(String, String)],
     form: Form,
+    ignore_keys: bool,
 ) -> Result<NewRequest, ApiFailure> {
     let api_key = form
         .get("api_key")
@@ -217,7 +240,11 @@ fn validate(
     let api_key_id = auth::api_key(conn, api_key)
         .map_err(crate::db::DbError::from)?
         .ok_or_else(|| ApiFailure::new(StatusCode::FORBIDDEN, "api_key not valid"))?;
-    let idempotency_key = idempotency_key(headers, &form)?;
+    let idempotency_key = if ignore_keys {
+        None
+    } else {
+        idempotency_key(headers, &form)?
+    };
 
     let service_code = form
         .get("service_code")
@@ -229,7 +256,7 @@ fn validate(
     let (_, definitions) = services
         .iter()
         .find(|(service, _)| service.service_code == service_code)
-        .ok_or_else(|| bad(format!("service_code not found: {service_code}")))?;
+        .ok_or_else(|| not_found(format!("service_code not found: {service_code}")))?;
 
     let lat = form.get("lat").filter(|v| !v.trim().is_empty());
     let long = form.get("long").filter(|v| !v.trim().is_empty());
@@ -288,7 +315,15 @@ fn validate(
             .strip_suffix("][]")
             .or_else(|| inner.strip_suffix(']'))
             .ok_or_else(|| bad(format!("{key}: malformed attribute name")))?;
-        if code == "client_request_id" {
+        if code == CLIENT_REQUEST_ID {
+            // The client's own id of its report: kept like an answer, never
+            // shown while it is the request's idempotency key.
+            check_text(&format!("attribute[{code}]"), value, 200, false)?;
+            let values = attributes.entry(code.to_owned()).or_default();
+            if !values.is_empty() {
+                return Err(bad(format!("attribute[{code}]: only one value allowed")));
+            }
+            values.push(value.trim().to_owned());
             continue;
         }
         let definition = known.get(code).ok_or_else(|| {
@@ -382,8 +417,8 @@ fn validate(
 }
 
 enum Stored {
-    New(i64, String),
-    Replay(i64, String),
+    New(i64),
+    Replay(i64),
     Conflict,
 }
 
@@ -394,16 +429,16 @@ fn store(
 ) -> Result<Stored, crate::db::DbError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if let Some(key) = &request.idempotency_key {
-        let existing: Option<(i64, String, String)> = tx
+        let existing: Option<(i64, String)> = tx
             .query_row(
-                "SELECT id, token, body_hash FROM requests WHERE idempotency_key = ?1",
+                "SELECT id, body_hash FROM requests WHERE idempotency_key = ?1",
                 [key],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()?;
-        if let Some((id, token, hash)) = existing {
+        if let Some((id, hash)) = existing {
             return Ok(if hash == request.body_hash {
-                Stored::Replay(id, token)
+                Stored::Replay(id)
             } else {
                 Stored::Conflict
             });
@@ -447,22 +482,29 @@ fn store(
         params![id, now],
     )?;
     tx.commit()?;
-    Ok(Stored::New(id, token))
+    Ok(Stored::New(id))
 }
 
-/// `POST /open311/v2/requests.json`
-#[utoipa::path(post, path = "/open311/v2/requests.json", tag = "open311",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Client-made id; a replay returns the original request")),
+/// `POST /open311/v2/requests.xml` (or `.json`)
+///
+/// A created request is answered 200, as the spec's reference servers do and
+/// as every Open311 client accepts; a replay (same key, same body) gets the
+/// same 200 with the same body. Only the request's id is returned, never its
+/// token ("should not be returned if service_request_id is returned").
+#[utoipa::path(post, path = "/open311/v2/requests.{format}", tag = "open311",
+    params(("format" = inline(crate::format::Extension), Path, description = "xml (the spec's required format) or json"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Client-made id; a replay returns the original request")),
     request_body(content = PostRequestForm, content_type = "multipart/form-data"),
     responses(
-        (status = 201, body = [Created], description = "Created"),
-        (status = 200, body = [Created], description = "A replay of an earlier request with the same key and body"),
+        (status = 200, content((Vec<Created> = "application/json"), (String = "text/xml")), description = "Created, or a replay of an earlier request with the same key and body (the same answer)"),
         (status = 400, body = [cds_provincial_api::ApiError]),
         (status = 403, body = [cds_provincial_api::ApiError]),
+        (status = 404, body = [cds_provincial_api::ApiError], description = "No such service_code"),
         (status = 409, body = [cds_provincial_api::ApiError], description = "The key was used with a different body"),
         (status = 413, body = [cds_provincial_api::ApiError])))]
 pub async fn post_request(
     State(state): State<AppState>,
+    format: Format,
     RawQuery(raw): RawQuery,
     request: Request,
 ) -> Result<Response, ApiFailure> {
@@ -470,16 +512,16 @@ pub async fn post_request(
     let headers = request.headers().clone();
     let form = form::read(request, &state, MAX_MEDIA).await?;
     let media_dir = state.media.clone();
+    let ignore_keys = state.ignore_idempotency_keys;
     let outcome = state
         .db
         .call_with(move |conn| {
-            let new = validate(conn, &headers, &query, form)?;
+            let new = validate(conn, &headers, &query, form, ignore_keys)?;
             Ok(store(conn, &media_dir, new)?)
         })
         .await?;
-    let (status, id, token) = match outcome {
-        Stored::New(id, token) => (StatusCode::CREATED, id, token),
-        Stored::Replay(id, token) => (StatusCode::OK, id, token),
+    let id = match outcome {
+        Stored::New(id) | Stored::Replay(id) => id,
         Stored::Conflict => {
             return Err(ApiFailure::new(
                 StatusCode::CONFLICT,
@@ -487,19 +529,20 @@ pub async fn post_request(
             ));
         }
     };
-    Ok((
-        status,
-        Json(vec![Created {
+    let created = List {
+        root: "service_requests",
+        items: vec![Created {
             service_request_id: Some(id.to_string()),
-            token: Some(token),
-            service_notice: "Đã tiếp nhận phản ánh / Report received".into(),
+            token: None,
+            service_notice: Some("Đã tiếp nhận phản ánh / Report received".into()),
             account_id: None,
-        }]),
-    )
-        .into_response())
+        }],
+    };
+    Ok(format.answer(StatusCode::OK, &created))
 }
 
 /// Builds the public view of request `id` (contact details are never included).
+/// `extensions` adds the history and the attributes' answers.
 pub fn load_request(
     conn: &Connection,
     public_url: &str,
@@ -509,42 +552,39 @@ pub fn load_request(
     let row = conn
         .query_row(
             "SELECT r.service_code, s.name, r.description, r.lat, r.lon, r.address, r.detailed_status,
-                    r.status_notes, r.agency, r.expected_ms, r.requested_ms, r.updated_ms, r.rating
+                    r.status_notes, r.agency, r.expected_ms, r.requested_ms, r.updated_ms, r.rating,
+                    r.attributes, s.attributes, r.idempotency_key IS NOT NULL
              FROM requests r JOIN services s ON s.code = r.service_code WHERE r.id = ?1",
             [id],
             |row| {
                 Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, Option<f64>>(3)?,
-                    row.get::<_, Option<f64>>(4)?,
-                    row.get::<_, String>(5)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, String>(7)?,
-                    row.get::<_, String>(8)?,
-                    row.get::<_, Option<i64>>(9)?,
-                    row.get::<_, i64>(10)?,
-                    row.get::<_, i64>(11)?,
-                    row.get::<_, Option<u8>>(12)?,
+                    (
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, Option<f64>>(3)?,
+                        row.get::<_, Option<f64>>(4)?,
+                        row.get::<_, String>(5)?,
+                        row.get::<_, String>(6)?,
+                        row.get::<_, String>(7)?,
+                    ),
+                    (
+                        row.get::<_, String>(8)?,
+                        row.get::<_, Option<i64>>(9)?,
+                        row.get::<_, i64>(10)?,
+                        row.get::<_, i64>(11)?,
+                        row.get::<_, Option<u8>>(12)?,
+                        row.get::<_, String>(13)?,
+                        row.get::<_, String>(14)?,
+                        row.get::<_, bool>(15)?,
+                    ),
                 ))
             },
         )
         .optional()?;
     let Some((
-        code,
-        name,
-        description,
-        lat,
-        lon,
-        address,
-        detailed,
-        notes,
-        agency,
-        expected,
-        requested,
-        updated,
-        rating,
+        (code, name, description, lat, lon, address, detailed, notes),
+        (agency, expected, requested, updated, rating, answers, definitions, keyed),
     )) = row
     else {
         return Ok(None);
@@ -580,27 +620,60 @@ pub fn load_request(
     } else {
         None
     };
+    let attributes = extensions.then(|| attribute_answers(&answers, &definitions, keyed));
+    let some = |text: String| (!text.is_empty()).then_some(text);
     Ok(Some(ServiceRequest {
         service_request_id: id.to_string(),
         status: detailed_status.status(),
         detailed_status,
-        status_notes: notes,
+        status_notes: some(notes),
         service_name: name,
         service_code: code,
         description,
-        agency_responsible: agency,
-        service_notice: String::new(),
+        agency_responsible: some(agency),
+        service_notice: None,
         requested_datetime: time::iso(requested),
         updated_datetime: time::iso(updated),
         expected_datetime: expected.map(time::iso),
         address,
+        address_id: None,
         lat,
         long: lon,
         media_url: media_urls.first().cloned(),
         media_urls,
         rating,
+        attributes,
         updates,
     }))
+}
+
+/// A request's stored answers as the public sees them: a list for a
+/// `multivaluelist`, one value otherwise; `client_request_id` left out when
+/// it is the request's idempotency key (`keyed`), the resident's proof.
+fn attribute_answers(
+    stored: &str,
+    definitions: &str,
+    keyed: bool,
+) -> BTreeMap<String, AttributeAnswer> {
+    let stored: BTreeMap<String, Vec<String>> = serde_json::from_str(stored).unwrap_or_default();
+    let definitions: Vec<Attribute> = serde_json::from_str(definitions).unwrap_or_default();
+    stored
+        .into_iter()
+        .filter(|(code, _)| !(keyed && code == CLIENT_REQUEST_ID))
+        .map(|(code, mut values)| {
+            let many = definitions
+                .iter()
+                .any(|d| d.code == code && d.datatype == Datatype::Multivaluelist);
+            let answer = match values.pop() {
+                Some(value) if !many && values.is_empty() => AttributeAnswer::One(value),
+                last => {
+                    values.extend(last);
+                    AttributeAnswer::Many(values)
+                }
+            };
+            (code, answer)
+        })
+        .collect()
 }
 
 /// Parsed filters of `GET requests`.
@@ -616,7 +689,11 @@ struct Filters {
     extensions: bool,
 }
 
-fn filters(query: &[(String, String)]) -> Result<Filters, ApiFailure> {
+/// Reads the query of `GET requests` as the spec says: an empty parameter is
+/// no parameter; `service_request_id` overrides every other filter (and
+/// paging); with no date, no id and no `updated_after` (our incremental pull,
+/// which must see older changes too), the last 90 days by `requested_datetime`.
+fn filters(query: &[(String, String)], now_ms: i64) -> Result<Filters, ApiFailure> {
     let mut f = Filters {
         ids: Vec::new(),
         service_codes: Vec::new(),
@@ -628,14 +705,19 @@ fn filters(query: &[(String, String)]) -> Result<Filters, ApiFailure> {
         page_size: DEFAULT_PAGE_SIZE,
         extensions: false,
     };
-    let date = |name: &str, value: &str| {
-        time::parse(value).ok_or_else(|| bad(format!("{name}: not an ISO 8601 date")))
+    let given = query.iter().filter(|(_, value)| !value.trim().is_empty());
+    let list = |value: &str| {
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
     };
-    for (key, value) in query {
-        let list = || value.split(',').map(str::trim).filter(|v| !v.is_empty());
+    for (key, value) in given.clone() {
         match key.as_str() {
             "service_request_id" => {
-                for id in list() {
+                for id in list(value) {
                     f.ids.push(id.parse().map_err(|_| {
                         bad(format!("service_request_id: {id} is not a request id"))
                     })?);
@@ -644,10 +726,23 @@ fn filters(query: &[(String, String)]) -> Result<Filters, ApiFailure> {
                     return Err(bad(format!("service_request_id: at most {MAX_IDS} ids")));
                 }
             }
-            "service_code" => f.service_codes.extend(list().map(str::to_owned)),
+            "extensions" => f.extensions = value == "true",
+            _ => {}
+        }
+    }
+    if !f.ids.is_empty() {
+        f.page_size = u32::try_from(MAX_IDS).unwrap_or(MAX_PAGE_SIZE);
+        return Ok(f);
+    }
+    let date = |name: &str, value: &str| {
+        time::parse(value).ok_or_else(|| bad(format!("{name}: not an ISO 8601 date")))
+    };
+    for (key, value) in given {
+        match key.as_str() {
+            "service_code" => f.service_codes.extend(list(value)),
             "status" => {
-                for status in list() {
-                    f.statuses.push(match status {
+                for status in list(value) {
+                    f.statuses.push(match status.as_str() {
                         "open" => Status::Open,
                         "closed" => Status::Closed,
                         other => return Err(bad(format!("status: {other} is not open or closed"))),
@@ -659,6 +754,7 @@ fn filters(query: &[(String, String)]) -> Result<Filters, ApiFailure> {
             "updated_after" => f.updated_after = Some(date("updated_after", value)?),
             "page" => {
                 f.page = value
+                    .trim()
                     .parse()
                     .ok()
                     .filter(|p| *p >= 1 && *p <= 100_000)
@@ -666,14 +762,17 @@ fn filters(query: &[(String, String)]) -> Result<Filters, ApiFailure> {
             }
             "page_size" => {
                 f.page_size = value
+                    .trim()
                     .parse()
                     .ok()
                     .filter(|p| (1..=MAX_PAGE_SIZE).contains(p))
                     .ok_or_else(|| bad(format!("page_size: 1 to {MAX_PAGE_SIZE}")))?
             }
-            "extensions" => f.extensions = value == "true",
             _ => {}
         }
+    }
+    if f.start.is_none() && f.end.is_none() && f.updated_after.is_none() {
+        f.start = Some(now_ms.saturating_sub(DEFAULT_WINDOW_MS));
     }
     Ok(f)
 }
@@ -751,41 +850,50 @@ fn search(
     Ok(out)
 }
 
-/// `GET /open311/v2/requests.json`
-#[utoipa::path(get, path = "/open311/v2/requests.json", tag = "open311",
+/// `GET /open311/v2/requests.xml` (or `.json`)
+#[utoipa::path(get, path = "/open311/v2/requests.{format}", tag = "open311",
     params(
-        ("service_request_id" = Option<String>, Query, description = "Comma-separated ids"),
+        ("format" = inline(crate::format::Extension), Path, description = "xml (the spec's required format) or json"),
+        ("service_request_id" = Option<String>, Query, description = "Comma-separated ids; overrides every other filter"),
         ("service_code" = Option<String>, Query),
         ("status" = Option<String>, Query, description = "open, closed, or both comma-separated"),
-        ("start_date" = Option<String>, Query), ("end_date" = Option<String>, Query),
+        ("start_date" = Option<String>, Query, description = "With end_date, on requested_datetime; without either (and without ids or updated_after): the last 90 days"),
+        ("end_date" = Option<String>, Query),
         ("updated_after" = Option<String>, Query, description = "Extension: changes after this time, oldest first"),
         ("page" = Option<u32>, Query), ("page_size" = Option<u32>, Query),
-        ("extensions" = Option<bool>, Query, description = "Include the update history")),
-    responses((status = 200, body = [ServiceRequest]), (status = 400, body = [cds_provincial_api::ApiError])))]
+        ("extensions" = Option<bool>, Query, description = "Include the update history and the attributes' answers")),
+    responses((status = 200, content((Vec<ServiceRequest> = "application/json"), (String = "text/xml"))),
+        (status = 400, body = [cds_provincial_api::ApiError])))]
 pub async fn get_requests(
     State(state): State<AppState>,
+    format: Format,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Vec<ServiceRequest>>, ApiFailure> {
-    let filters = filters(&form::query(raw.as_deref())?)?;
+) -> Result<Response, ApiFailure> {
+    let filters = filters(&form::query(raw.as_deref())?, time::now_ms())?;
     let public_url = state.public_url.clone();
-    Ok(Json(
-        state
-            .db
-            .call(move |conn| search(conn, &public_url, &filters))
-            .await?,
-    ))
+    let requests = state
+        .db
+        .call(move |conn| search(conn, &public_url, &filters))
+        .await?;
+    let list = List {
+        root: "service_requests",
+        items: requests,
+    };
+    Ok(format.answer(StatusCode::OK, &list))
 }
 
-/// `GET /open311/v2/requests/{id}.json`
+/// `GET /open311/v2/requests/{id}.xml` (or `.json`)
 #[utoipa::path(get, path = "/open311/v2/requests/{service_request_id}", tag = "open311",
-    params(("service_request_id" = String, Path, description = "e.g. 12.json"), ("extensions" = Option<bool>, Query)),
-    responses((status = 200, body = [ServiceRequest]), (status = 404, body = [cds_provincial_api::ApiError])))]
+    params(("service_request_id" = String, Path, description = "e.g. 12.xml or 12.json"), ("extensions" = Option<bool>, Query)),
+    responses((status = 200, content((Vec<ServiceRequest> = "application/json"), (String = "text/xml"))),
+        (status = 404, body = [cds_provincial_api::ApiError])))]
 pub async fn get_request(
     State(state): State<AppState>,
-    Path(file): Path<String>,
+    format: Format,
+    file: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Vec<ServiceRequest>>, ApiFailure> {
-    let id: i64 = strip_format(&file)?
+) -> Result<Response, ApiFailure> {
+    let id: i64 = strip_format(file)?
         .parse()
         .map_err(|_| not_found("no such service request"))?;
     let extensions = form::query(raw.as_deref())?
@@ -797,18 +905,24 @@ pub async fn get_request(
         .call(move |conn| load_request(conn, &public_url, id, extensions))
         .await?
         .ok_or_else(|| not_found("no such service request"))?;
-    Ok(Json(vec![request]))
+    let list = List {
+        root: "service_requests",
+        items: vec![request],
+    };
+    Ok(format.answer(StatusCode::OK, &list))
 }
 
-/// `GET /open311/v2/tokens/{token}.json`
+/// `GET /open311/v2/tokens/{token}.xml` (or `.json`)
 #[utoipa::path(get, path = "/open311/v2/tokens/{token}", tag = "open311",
-    params(("token" = String, Path)),
-    responses((status = 200, body = [TokenAnswer]), (status = 404, body = [cds_provincial_api::ApiError])))]
+    params(("token" = String, Path, description = "e.g. 5f0c….xml or 5f0c….json")),
+    responses((status = 200, content((Vec<TokenAnswer> = "application/json"), (String = "text/xml"))),
+        (status = 404, body = [cds_provincial_api::ApiError])))]
 pub async fn get_token(
     State(state): State<AppState>,
-    Path(file): Path<String>,
-) -> Result<Json<Vec<TokenAnswer>>, ApiFailure> {
-    let token = strip_format(&file)?.to_owned();
+    format: Format,
+    file: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiFailure> {
+    let token = strip_format(file)?;
     let lookup = token.clone();
     let id: Option<i64> = state
         .db
@@ -822,8 +936,12 @@ pub async fn get_token(
         })
         .await?;
     let id = id.ok_or_else(|| not_found("no such token"))?;
-    Ok(Json(vec![TokenAnswer {
-        token,
-        service_request_id: Some(id.to_string()),
-    }]))
+    let list = List {
+        root: "service_requests",
+        items: vec![TokenAnswer {
+            token,
+            service_request_id: Some(id.to_string()),
+        }],
+    };
+    Ok(format.answer(StatusCode::OK, &list))
 }

@@ -2,7 +2,27 @@
 //! detailed states, the public update history (`extensions=true`), several
 //! media URLs, and the resident's rating.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Reads a text field tolerantly, as real servers send it: a string, a
+/// number (`"key": 123`), or `null` (read as empty).
+fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        String(String),
+        Integer(i64),
+        Float(f64),
+        Bool(bool),
+    }
+    Ok(match Option::<Text>::deserialize(deserializer)? {
+        None => String::new(),
+        Some(Text::String(text)) => text,
+        Some(Text::Integer(n)) => n.to_string(),
+        Some(Text::Float(n)) => n.to_string(),
+        Some(Text::Bool(b)) => b.to_string(),
+    })
+}
 
 /// `GET services`: one service (category) residents can report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -10,16 +30,16 @@ use serde::{Deserialize, Serialize};
 pub struct Service {
     pub service_code: String,
     pub service_name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub description: String,
     /// Whether `GET services/{code}` has attribute definitions.
     pub metadata: bool,
     /// `realtime`, `batch` or `blackbox`.
     #[serde(rename = "type")]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub keywords: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub group: String,
 }
 
@@ -49,7 +69,7 @@ pub struct Attribute {
     pub code: String,
     pub datatype: Datatype,
     pub required: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub datatype_description: String,
     pub order: u32,
     pub description: String,
@@ -72,7 +92,9 @@ pub enum Datatype {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttributeValue {
+    #[serde(deserialize_with = "text")]
     pub key: String,
+    #[serde(deserialize_with = "text")]
     pub name: String,
 }
 
@@ -137,6 +159,9 @@ pub enum Status {
 }
 
 /// `GET requests` and `GET requests/{id}`: one service request.
+///
+/// A field the spec says "may not be returned" is left out when it has no
+/// value (never sent as `null`), and read as absent when a server sends `null`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceRequest {
@@ -144,34 +169,58 @@ pub struct ServiceRequest {
     pub status: Status,
     /// Extension: the detailed state.
     pub detailed_status: DetailedStatus,
-    #[serde(default)]
-    pub status_notes: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_notes: Option<String>,
     pub service_name: String,
     pub service_code: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub description: String,
-    #[serde(default)]
-    pub agency_responsible: String,
-    #[serde(default)]
-    pub service_notice: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency_responsible: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_notice: Option<String>,
     /// ISO 8601 with offset.
     pub requested_datetime: String,
     pub updated_datetime: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_datetime: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub address: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_id: Option<String>,
+    /// Absent for a request located by its address only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub long: Option<f64>,
     /// The first photo, as the spec has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
     /// Extension: every photo, the resident's first, then staff's.
     #[serde(default)]
     pub media_urls: Vec<String>,
     /// Extension: the resident's rating of a resolved request, 1–5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<u8>,
+    /// Extension (`extensions=true`): the answers to the service's attributes,
+    /// code → value (a list for a `multivaluelist`). `client_request_id` is
+    /// among them only when the server did not take it as an idempotency key
+    /// (a key is the resident's proof, never shown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<std::collections::BTreeMap<String, AttributeAnswer>>,
     /// Extension (`extensions=true`): the public history, oldest first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updates: Option<Vec<Update>>,
+}
+
+/// One attribute's answer in a request: one value, or several for a
+/// `multivaluelist`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum AttributeAnswer {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// One change of a request, as the public sees it.
@@ -182,24 +231,31 @@ pub struct Update {
     pub detailed_status: DetailedStatus,
     pub status: Status,
     /// The agency's public answer, or the resident's reason to reopen.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub note: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub agency_responsible: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_datetime: Option<String>,
     /// `staff`, `resident` or `system`.
     pub by: String,
 }
 
-/// `POST requests` answers a list of one of these.
+/// `POST requests` answers a list of one of these: the request's id, or a
+/// token when the server cannot give the id at once (never both, as the spec
+/// says); the optional fields are left out when they have no value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Created {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    #[serde(default)]
-    pub service_notice: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_notice: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
 }
 
@@ -208,6 +264,8 @@ pub struct Created {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenAnswer {
     pub token: String,
+    /// Absent while the server has not made the request yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_request_id: Option<String>,
 }
 
@@ -219,6 +277,12 @@ pub struct Discovery {
     pub contact: String,
     pub key_service: String,
     pub endpoints: Vec<Endpoint>,
+    /// Our extension: the server answers a repeated `POST requests` with the
+    /// same `Idempotency-Key` header with the original request, never storing
+    /// it twice. Absent (false) on servers that do not say so, whose clients
+    /// must look for an in-doubt report before sending it again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub idempotency_keys: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -266,4 +330,79 @@ pub enum FeedbackAction {
     Rate { rating: u8, fixed: bool },
     /// Not fixed: open it again, saying why.
     Reopen { reason: String },
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn reads_the_specs_own_json_examples() {
+        // GeoReport v2, "GET Service Definition", JSON example.
+        let definition: ServiceDefinition = serde_json::from_str(
+            r#"{"service_code":"DMV66","attributes":[{"variable":true,"code":"WHISHETN",
+                "datatype":"singlevaluelist","required":true,"datatype_description":null,
+                "order":1,"description":"What is the ticket/tag/DL number?",
+                "values":[{"key":123,"name":"Ford"},{"key":124,"name":"Chrysler"}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(definition.attributes[0].datatype_description, "");
+        assert_eq!(definition.attributes[0].values[1].key, "124");
+        let created: Vec<Created> = serde_json::from_str(
+            r#"[{"service_request_id":"293944","service_notice":"The City will inspect","account_id":null}]"#,
+        )
+        .unwrap();
+        assert_eq!(created[0].account_id, None);
+        assert_eq!(created[0].token, None);
+    }
+
+    #[test]
+    fn fields_without_a_value_are_left_out() {
+        let request = ServiceRequest {
+            service_request_id: "1".into(),
+            status: Status::Open,
+            detailed_status: DetailedStatus::Received,
+            status_notes: None,
+            service_name: "Ổ gà".into(),
+            service_code: "pothole".into(),
+            description: String::new(),
+            agency_responsible: None,
+            service_notice: None,
+            requested_datetime: "2026-11-21T08:33:11Z".into(),
+            updated_datetime: "2026-11-21T08:33:11Z".into(),
+            expected_datetime: None,
+            address: "12 Lê Lợi".into(),
+            address_id: None,
+            lat: None,
+            long: None,
+            media_url: None,
+            media_urls: Vec::new(),
+            rating: None,
+            attributes: None,
+            updates: None,
+        };
+        let json = serde_json::to_string(&request).unwrap();
+        assert!(!json.contains("null"), "{json}");
+        for absent in [
+            "status_notes",
+            "agency_responsible",
+            "expected_datetime",
+            "media_url\"",
+        ] {
+            assert!(!json.contains(absent), "{absent} in {json}");
+        }
+        let back: ServiceRequest = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, request);
+        let created = Created {
+            service_request_id: Some("1".into()),
+            token: None,
+            service_notice: None,
+            account_id: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&created).unwrap(),
+            r#"{"service_request_id":"1"}"#
+        );
+    }
 }

@@ -6,10 +6,10 @@ mod answers;
 mod open311;
 
 pub use answers::{Outcome, public_report, remote_status};
-pub use open311::{Open311, utf8_percent};
+pub use open311::{GetError, Open311, utf8_percent};
 
 use cds_domain::{
-    outbox::{Event, OutboxState},
+    outbox::{Cause, Event, OutboxState},
     sync::{Network, SyncEvent},
 };
 
@@ -98,15 +98,18 @@ impl Core {
                 report_id: id.clone(),
                 photos: u32::try_from(report.photos.len()).unwrap_or(u32::MAX),
             });
-            let outcome = match photo_bytes(&self.photos, &report.photos).await {
-                Ok(photos) => {
-                    self.open311
-                        .send_with_progress(&report, photos, on_event.clone())
-                        .await
-                }
-                Err(err) => Outcome::Permanent {
-                    reason: err.to_string(),
-                    status: 0,
+            let outcome = match self.reconcile(&report).await {
+                Some(known) => known,
+                None => match photo_bytes(&self.photos, &report.photos).await {
+                    Ok(photos) => {
+                        self.open311
+                            .send_with_progress(&report, photos, on_event.clone())
+                            .await
+                    }
+                    Err(err) => Outcome::Permanent {
+                        reason: err.to_string(),
+                        status: 0,
+                    },
                 },
             };
             let state = self
@@ -125,6 +128,38 @@ impl Core {
                 .await?;
         }
         Ok(pass)
+    }
+
+    /// Before a report whose earlier send may have reached the server is sent
+    /// again: on a server that does not honour idempotency keys, look for it
+    /// there. `Some(Confirmed)`: it is there (its id is adopted, nothing is
+    /// sent); `None`: it is not, send it; `Some(Transient)`: the server could
+    /// not be asked, so nothing is sent now.
+    async fn reconcile(&self, report: &cds_domain::report::ReportDetail) -> Option<Outcome> {
+        if !report.summary.state.in_doubt() || self.open311.honours_keys().await {
+            return None;
+        }
+        match self.open311.find(report).await {
+            Ok(Some(server)) => {
+                log::info!(
+                    "report {} was already at the server ({server:?}): adopted, not sent again",
+                    report.summary.id
+                );
+                Some(Outcome::Confirmed(server))
+            }
+            Ok(None) => None,
+            Err(err) => Some(Outcome::Transient {
+                reason: format!(
+                    "could not ask the server whether it already has this report: {err}"
+                ),
+                retry_after_ms: None,
+                cause: match &err {
+                    GetError::Unreachable(_) => Cause::NotSent,
+                    GetError::Status { status, .. } => Cause::Server(*status),
+                    GetError::Unusable(_) => Cause::InDoubt,
+                },
+            }),
+        }
     }
 
     /// Pulls what the province says of my confirmed reports (status, answer,
@@ -152,7 +187,7 @@ impl Core {
                         Ok(None) => {}
                         Err(reason) => {
                             log::info!("token {token} not resolved: {reason}");
-                            pulled.offline = true;
+                            pulled.offline |= reason.is_offline();
                         }
                     }
                 }
@@ -164,7 +199,7 @@ impl Core {
                 Ok(answers) => answers,
                 Err(reason) => {
                     log::info!("pulling report status: {reason}");
-                    pulled.offline = true;
+                    pulled.offline |= reason.is_offline();
                     continue;
                 }
             };

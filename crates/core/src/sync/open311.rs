@@ -3,7 +3,7 @@
 //! their definitions, resident feedback and the agency's photos.
 
 use cds_domain::{
-    outbox::ServerRef,
+    outbox::{Cause, ServerRef},
     report::{Contact, ReportDetail},
     sync::{PhotoProgress, SyncEvent},
 };
@@ -12,9 +12,12 @@ use reqwest::{StatusCode, header};
 
 use super::{
     OnEvent,
-    answers::{MAX_ANSWER_BYTES, Outcome, classify, confirmation, read_capped_to, server_reason},
+    answers::{
+        MAX_ANSWER_BYTES, Outcome, ReadError, classify, confirmation, confirmation_of, is_report,
+        read_capped_to, request_id, server_reason,
+    },
 };
-use crate::{Config, Error};
+use crate::{Config, Error, config::Idempotency};
 
 /// Photo bytes are handed to the connection in pieces of this size.
 const PIECE: usize = 32 * 1024;
@@ -24,7 +27,47 @@ pub struct Open311 {
     http: reqwest::Client,
     base: url::Url,
     api_key: Option<String>,
+    /// Whether the server answers a repeated key with the original request:
+    /// configured, or learned from its discovery document once it answered.
+    idempotency: Idempotency,
+    learned: std::sync::Mutex<Option<bool>>,
 }
+
+/// Why a `GET` of the Open311 API brought nothing usable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GetError {
+    /// The network: no connection, a timeout, an answer cut short. Only this
+    /// means "offline".
+    #[error("unreachable: {0}")]
+    Unreachable(String),
+    /// The server answered with this status and these words.
+    #[error("status {status}: {reason}")]
+    Status { status: u16, reason: String },
+    /// The server answered 2xx with something else than what was asked.
+    #[error("{0}")]
+    Unusable(String),
+}
+
+impl GetError {
+    pub fn is_offline(&self) -> bool {
+        matches!(self, GetError::Unreachable(_))
+    }
+}
+
+impl From<ReadError> for GetError {
+    fn from(err: ReadError) -> GetError {
+        match err {
+            ReadError::Cut(_) => GetError::Unreachable(err.to_string()),
+            ReadError::TooLong => GetError::Unusable(err.to_string()),
+        }
+    }
+}
+
+/// How far around a report's submission its in-doubt copy is looked for
+/// (clocks of phones and servers differ; a queue may hold it a while).
+const LOOKUP_SLACK_MS: i64 = 2 * 86_400_000;
+/// Pages of `GET requests` read at most when looking for one report.
+const LOOKUP_PAGES: u32 = 20;
 
 impl Open311 {
     pub fn new(config: &Config) -> Result<Open311, Error> {
@@ -40,6 +83,8 @@ impl Open311 {
             http,
             base: config.open311_url.clone(),
             api_key: config.open311_api_key.clone(),
+            idempotency: config.open311_idempotency,
+            learned: std::sync::Mutex::new(None),
         })
     }
 
@@ -76,6 +121,12 @@ impl Open311 {
             Err(err) => Outcome::Transient {
                 reason: format!("no answer: {err}"),
                 retry_after_ms: None,
+                // Only a connection never made proves the server has nothing.
+                cause: if err.is_connect() {
+                    Cause::NotSent
+                } else {
+                    Cause::InDoubt
+                },
             },
         }
     }
@@ -95,7 +146,10 @@ fn form(
             "service_code",
             draft.service_code.clone().unwrap_or_default(),
         )
-        .text("description", draft.description.clone())
+        .text(
+            "description",
+            cds_domain::report::description_for_server(&draft.description, &report.summary.receipt),
+        )
         .text("attribute[client_request_id]", report.summary.id.clone());
     if let Some(key) = api_key {
         form = form.text("api_key", key.to_owned());
@@ -106,7 +160,10 @@ fn form(
             .text("long", format!("{:.7}", location.lon));
     }
     if !draft.address.is_empty() {
-        form = form.text("address_string", draft.address.clone());
+        // The spec's name, and the one some servers read instead.
+        form = form
+            .text("address_string", draft.address.clone())
+            .text("address", draft.address.clone());
     }
     for (code, value) in &draft.attributes {
         form = form.text(format!("attribute[{code}]"), value.clone());
@@ -150,56 +207,154 @@ fn form(
 impl Open311 {
     /// `GET requests.json?service_request_id=…&extensions=true`: what the server
     /// says of these requests (any it does not know are simply absent).
-    pub async fn fetch(&self, ids: &[String]) -> Result<Vec<serde_json::Value>, String> {
-        let mut url = self
-            .base
-            .join("requests.json")
-            .map_err(|err| err.to_string())?;
+    pub async fn fetch(&self, ids: &[String]) -> Result<Vec<serde_json::Value>, GetError> {
+        let mut url = self.url("requests.json")?;
         url.query_pairs_mut()
             .append_pair("service_request_id", &ids.join(","))
             .append_pair("extensions", "true");
         self.get_list(url, 4 * 1024 * 1024).await
     }
 
+    fn url(&self, path: &str) -> Result<url::Url, GetError> {
+        self.base
+            .join(path)
+            .map_err(|err| GetError::Unusable(format!("Open311 address: {err}")))
+    }
+
     /// `GET` the body of a 2xx answer, reading at most `max` bytes.
-    async fn get_capped(&self, url: url::Url, max: usize) -> Result<Vec<u8>, String> {
+    async fn get_capped(&self, url: url::Url, max: usize) -> Result<Vec<u8>, GetError> {
         let response = self
             .http
             .get(url)
+            .header(header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|err| err.to_string())?;
-        if !response.status().is_success() {
-            return Err(format!("status {}", response.status()));
+            .map_err(|err| GetError::Unreachable(err.to_string()))?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = read_capped_to(response, MAX_ANSWER_BYTES)
+                .await
+                .unwrap_or_default();
+            return Err(GetError::Status {
+                status: status.as_u16(),
+                reason: server_reason(status, &body),
+            });
         }
-        read_capped_to(response, max).await
+        Ok(read_capped_to(response, max).await?)
     }
 
     /// `GET` a JSON list of requests, reading at most `max` bytes.
-    async fn get_list(&self, url: url::Url, max: usize) -> Result<Vec<serde_json::Value>, String> {
+    async fn get_list(
+        &self,
+        url: url::Url,
+        max: usize,
+    ) -> Result<Vec<serde_json::Value>, GetError> {
         let body = self.get_capped(url, max).await?;
-        match serde_json::from_slice::<serde_json::Value>(&body).map_err(|err| err.to_string())? {
+        match serde_json::from_slice::<serde_json::Value>(&body)
+            .map_err(|err| GetError::Unusable(format!("not JSON: {err}")))?
+        {
             serde_json::Value::Array(list) => Ok(list),
-            _ => Err("not a list of requests".into()),
+            _ => Err(GetError::Unusable("not a list of requests".into())),
         }
     }
 
-    /// `GET tokens/{token}.json`: the request id a token stands for, once known.
-    pub async fn resolve_token(&self, token: &str) -> Result<Option<String>, String> {
-        let url = self
-            .base
-            .join(&format!("tokens/{}.json", utf8_percent(token)))
-            .map_err(|err| err.to_string())?;
-        let response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|err| err.to_string())?;
-        if response.status() == StatusCode::NOT_FOUND {
-            return Ok(None);
+    /// Whether the server answers a repeated `Idempotency-Key` with the
+    /// original request: as configured, else as its discovery document says
+    /// (asked once it answers; until then, and when it does not say, no).
+    pub async fn honours_keys(&self) -> bool {
+        match self.idempotency {
+            Idempotency::Honoured => return true,
+            Idempotency::Ignored => return false,
+            Idempotency::Auto => {}
         }
-        let body = read_capped_to(response, MAX_ANSWER_BYTES).await?;
+        if let Some(known) = *self
+            .learned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        {
+            return known;
+        }
+        let Ok(url) = self.url("discovery.json") else {
+            return false;
+        };
+        let said = match self.get_capped(url, MAX_ANSWER_BYTES).await {
+            Ok(body) => serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .is_some_and(|value| value["idempotency_keys"] == serde_json::Value::Bool(true)),
+            // No discovery document is an answer too: the server does not say.
+            Err(GetError::Status { .. } | GetError::Unusable(_)) => false,
+            Err(GetError::Unreachable(reason)) => {
+                log::info!("discovery: {reason}");
+                return false;
+            }
+        };
+        *self
+            .learned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(said);
+        said
+    }
+
+    /// Looks for a report an earlier send may have left at the server (its
+    /// answer was lost): `GET requests` of its category around the time it was
+    /// submitted, matched by the receipt line of its description or by its
+    /// `client_request_id` attribute. `Ok(None)`: the server does not have it.
+    pub async fn find(&self, report: &ReportDetail) -> Result<Option<ServerRef>, GetError> {
+        let submitted = report.summary.submitted_at_ms;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(submitted, |d| {
+                i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+            });
+        let mut first_ids: Vec<String> = Vec::new();
+        for page in 1..=LOOKUP_PAGES {
+            let mut url = self.url("requests.json")?;
+            {
+                let mut query = url.query_pairs_mut();
+                if let Some(code) = &report.draft.service_code {
+                    query.append_pair("service_code", code);
+                }
+                query
+                    .append_pair(
+                        "start_date",
+                        &cds_domain::time::iso(submitted.saturating_sub(LOOKUP_SLACK_MS)),
+                    )
+                    .append_pair(
+                        "end_date",
+                        &cds_domain::time::iso(now.max(submitted).saturating_add(LOOKUP_SLACK_MS)),
+                    )
+                    .append_pair("extensions", "true")
+                    .append_pair("page_size", "200")
+                    .append_pair("page", &page.to_string());
+            }
+            let list = match self.get_list(url, 8 * 1024 * 1024).await {
+                Ok(list) => list,
+                // Past the last page, some servers answer 404.
+                Err(GetError::Status { status: 404, .. }) if page > 1 => return Ok(None),
+                Err(err) => return Err(err),
+            };
+            if let Some(found) = list.iter().find(|request| is_report(request, report)) {
+                return Ok(confirmation_of(found));
+            }
+            // The end of the list, or a server that ignores `page` and
+            // answers the same requests again.
+            let ids: Vec<String> = list.iter().filter_map(request_id).collect();
+            if ids.is_empty() || ids.iter().all(|id| first_ids.contains(id)) {
+                return Ok(None);
+            }
+            first_ids.extend(ids);
+        }
+        Ok(None)
+    }
+
+    /// `GET tokens/{token}.json`: the request id a token stands for, once known.
+    pub async fn resolve_token(&self, token: &str) -> Result<Option<String>, GetError> {
+        let url = self.url(&format!("tokens/{}.json", utf8_percent(token)))?;
+        let body = match self.get_capped(url, MAX_ANSWER_BYTES).await {
+            Ok(body) => body,
+            Err(GetError::Status { status: 404, .. }) => return Ok(None),
+            Err(err) => return Err(err),
+        };
         Ok(match confirmation(&body) {
             Some(ServerRef::Id(id)) => Some(id),
             _ => None,
@@ -222,13 +377,10 @@ pub fn utf8_percent(text: &str) -> String {
 impl Open311 {
     /// `GET services.json` and, for each service with metadata, its
     /// definition: the categories of the report form, all or nothing.
-    pub async fn categories(&self) -> Result<Vec<Category>, String> {
+    pub async fn categories(&self) -> Result<Vec<Category>, GetError> {
         /// A bound on the number of services read.
         const MAX_SERVICES: usize = 500;
-        let url = self
-            .base
-            .join("services.json")
-            .map_err(|err| err.to_string())?;
+        let url = self.url("services.json")?;
         let list = self.get_list(url, 4 * 1024 * 1024).await?;
         let mut categories = Vec::new();
         for value in list.into_iter().take(MAX_SERVICES) {
@@ -256,14 +408,11 @@ impl Open311 {
         Ok(categories)
     }
 
-    async fn definition(&self, code: &str) -> Result<Vec<Attribute>, String> {
-        let url = self
-            .base
-            .join(&format!("services/{}.json", utf8_percent(code)))
-            .map_err(|err| err.to_string())?;
+    async fn definition(&self, code: &str) -> Result<Vec<Attribute>, GetError> {
+        let url = self.url(&format!("services/{}.json", utf8_percent(code)))?;
         let body = self.get_capped(url, 1024 * 1024).await?;
-        let definition: ServiceDefinition =
-            serde_json::from_slice(&body).map_err(|err| err.to_string())?;
+        let definition: ServiceDefinition = serde_json::from_slice(&body)
+            .map_err(|err| GetError::Unusable(format!("service definition: {err}")))?;
         let mut attributes = definition.attributes;
         attributes.sort_by_key(|a| a.order);
         Ok(attributes)
@@ -290,7 +439,7 @@ impl Open311 {
         let status = response.status();
         let body = read_capped_to(response, 1024 * 1024)
             .await
-            .map_err(|err| (true, err))?;
+            .map_err(|err| (true, err.to_string()))?;
         if status.is_success() {
             serde_json::from_slice(&body).map_err(|err| (true, err.to_string()))
         } else {
@@ -321,7 +470,9 @@ impl Open311 {
         if !allowed.iter().any(same_host) {
             return Err(format!("{url}: not a host of the province's API"));
         }
-        self.get_capped(url, max).await
+        self.get_capped(url, max)
+            .await
+            .map_err(|err| err.to_string())
     }
 
     /// One page of the province's open requests changed after `after` (ISO 8601).
@@ -329,11 +480,8 @@ impl Open311 {
         &self,
         after: Option<&str>,
         page: u32,
-    ) -> Result<Vec<serde_json::Value>, String> {
-        let mut url = self
-            .base
-            .join("requests.json")
-            .map_err(|err| err.to_string())?;
+    ) -> Result<Vec<serde_json::Value>, GetError> {
+        let mut url = self.url("requests.json")?;
         {
             let mut query = url.query_pairs_mut();
             query

@@ -4,6 +4,11 @@
 //! Wi-Fi login page with status 200. At the end every report is at the gateway
 //! exactly once, with all its photos byte-identical. `CDS_FAULT_REPORTS` sets
 //! the number of reports (300 by default; 1,000 in the benchmark command).
+//!
+//! The same runs against the gateway in its mode that ignores idempotency
+//! keys, as most deployed Open311 servers do: there, exactly once rests on the
+//! engine looking for an in-doubt report before it sends it again. A control
+//! run without that look-up shows the faults do duplicate reports there.
 
 use std::{
     net::SocketAddr,
@@ -52,6 +57,8 @@ const LOGIN_PAGE: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\nconten
 struct Stats {
     requests: AtomicU64,
     faults: AtomicU64,
+    /// `GET requests` looking for an in-doubt report (by its date window).
+    lookups: AtomicU64,
     rng: AtomicU64,
 }
 
@@ -124,6 +131,11 @@ async fn handle(mut conn: TcpStream, upstream: SocketAddr, stats: Arc<Stats>, pe
         return;
     };
     stats.requests.fetch_add(1, Ordering::Relaxed);
+    if request.starts_with(b"GET ")
+        && String::from_utf8_lossy(&request[..request.len().min(2048)]).contains("start_date=")
+    {
+        stats.lookups.fetch_add(1, Ordering::Relaxed);
+    }
     let fault = if stats.next() % 100 < percent {
         stats.faults.fetch_add(1, Ordering::Relaxed);
         FAULTS[(stats.next() % FAULTS.len() as u64) as usize]
@@ -175,6 +187,7 @@ async fn start_proxy(upstream: SocketAddr, percent: u64, seed: u64) -> (SocketAd
     let stats = Arc::new(Stats {
         requests: AtomicU64::new(0),
         faults: AtomicU64::new(0),
+        lookups: AtomicU64::new(0),
         rng: AtomicU64::new(seed | 1),
     });
     let shared = stats.clone();
@@ -186,12 +199,50 @@ async fn start_proxy(upstream: SocketAddr, percent: u64, seed: u64) -> (SocketAd
     (addr, stats)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_report_arrives_exactly_once_through_a_faulty_network() {
-    let reports: u64 = std::env::var("CDS_FAULT_REPORTS")
+/// The server the reports go to, and what the engine is told of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Server {
+    /// Our gateway, which honours idempotency keys (its discovery says so).
+    Ours,
+    /// The gateway ignoring idempotency keys; the engine learns it from discovery.
+    IgnoringKeys,
+    /// The same, but the engine is told (wrongly) that keys are honoured, so
+    /// it never looks before resending: the control.
+    IgnoringKeysUnchecked,
+}
+
+fn fault_reports() -> u64 {
+    std::env::var("CDS_FAULT_REPORTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
+        .unwrap_or(300)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_report_arrives_exactly_once_through_a_faulty_network() {
+    let (at_gateway, reports) = deliver_through_faults(Server::Ours, fault_reports()).await;
+    assert_eq!(at_gateway, reports, "exactly once at the gateway");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_report_arrives_exactly_once_at_a_server_that_ignores_idempotency_keys() {
+    let (at_gateway, reports) = deliver_through_faults(Server::IgnoringKeys, fault_reports()).await;
+    assert_eq!(
+        at_gateway, reports,
+        "exactly once at the key-ignoring server"
+    );
+    // The control: the same faults, no look-up before resending.
+    let (duplicated, sent) = deliver_through_faults(Server::IgnoringKeysUnchecked, 60).await;
+    assert!(
+        duplicated > sent,
+        "without the look-up the faults should have duplicated reports ({duplicated} of {sent})"
+    );
+}
+
+/// Files `reports` reports with photos, delivers them through the faulty
+/// proxy to `server`, checks each is at the server with its photos (unless the
+/// control), and returns how many requests the server holds.
+async fn deliver_through_faults(server: Server, reports: u64) -> (u64, u64) {
     let seed = u64::from(
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -200,7 +251,12 @@ async fn every_report_arrives_exactly_once_through_a_faulty_network() {
     );
     let gw_dir = tempfile::tempdir().unwrap();
     let app_dir = tempfile::tempdir().unwrap();
-    let gateway_url = gateway(gw_dir.path()).await;
+    let gateway_url = match server {
+        Server::Ours => gateway(gw_dir.path()).await,
+        Server::IgnoringKeys | Server::IgnoringKeysUnchecked => {
+            crate::gateway_ignoring_keys(gw_dir.path()).await
+        }
+    };
     let upstream: SocketAddr = gateway_url
         .trim_start_matches("http://")
         .trim_end_matches('/')
@@ -214,6 +270,9 @@ async fn every_report_arrives_exactly_once_through_a_faulty_network() {
         "CDS_OPEN311_API_KEY" => Some("cds-demo-key".into()),
         "CDS_HTTP_TIMEOUT_MS" => Some("1500".into()),
         "CDS_RETRY_BASE_MS" => Some("10".into()),
+        "CDS_OPEN311_IDEMPOTENCY" if server == Server::IgnoringKeysUnchecked => {
+            Some("honoured".into())
+        }
         _ => None,
     })
     .await
@@ -264,13 +323,22 @@ async fn every_report_arrives_exactly_once_through_a_faulty_network() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    // Straight to the gateway (not through the proxy): exactly the reports sent.
+    // Straight to the gateway (not through the proxy).
     let at_gateway = crate::gateway_requests(&gateway_url).await;
-    assert_eq!(
-        at_gateway.len() as u64,
-        reports,
-        "exactly once at the gateway (seed {seed})"
+    let held = at_gateway.len() as u64;
+    let (requests, faults, lookups) = (
+        stats.requests.load(Ordering::Relaxed),
+        stats.faults.load(Ordering::Relaxed),
+        stats.lookups.load(Ordering::Relaxed),
     );
+    if server == Server::IgnoringKeysUnchecked {
+        println!(
+            "fault test control ({server:?}): {reports} reports became {held} requests \
+             without the look-up ({requests} requests, {faults} faulty, seed {seed})"
+        );
+        return (held, reports);
+    }
+    assert_eq!(held, reports, "exactly once at the gateway (seed {seed})");
 
     let mut page = core.reports(None, 100).await.unwrap();
     let mut checked = 0;
@@ -285,15 +353,21 @@ async fn every_report_arrives_exactly_once_through_a_faulty_network() {
         }
     }
     assert_eq!(checked, reports);
-    let requests = stats.requests.load(Ordering::Relaxed);
-    let faults = stats.faults.load(Ordering::Relaxed);
     println!(
-        "fault test: {reports} reports with {photos_sent} photos delivered exactly once through \
-         {requests} requests, {faults} of them faulty, in {passes} passes and {:.1} s (seed {seed})",
+        "fault test ({server:?}): {reports} reports with {photos_sent} photos delivered exactly \
+         once through {requests} requests, {faults} of them faulty, {lookups} look-ups for \
+         in-doubt reports, in {passes} passes and {:.1} s (seed {seed})",
         started.elapsed().as_secs_f64()
     );
     assert!(
         faults * 100 >= requests * 20,
         "the proxy injected too few faults to prove anything"
     );
+    if server == Server::IgnoringKeys {
+        assert!(
+            lookups > 0,
+            "no report was in doubt: the look-up was never tried"
+        );
+    }
+    (held, reports)
 }

@@ -5,6 +5,7 @@
 
 mod crash;
 mod faults;
+mod foreign;
 mod home;
 mod migrations;
 mod outbox;
@@ -43,6 +44,29 @@ pub async fn gateway(data: &Path) -> String {
         cds_gateway::serve(
             "127.0.0.1:0".parse().unwrap(),
             &data,
+            move |addr| {
+                let _ = tx.send(addr);
+            },
+            std::future::pending(),
+        )
+        .await
+    });
+    format!("http://{}/", rx.await.unwrap())
+}
+
+/// Starts the real gateway in this process in its mode that ignores
+/// idempotency keys (like most deployed Open311 servers).
+pub async fn gateway_ignoring_keys(data: &Path) -> String {
+    let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+    let data = data.to_owned();
+    tokio::spawn(async move {
+        cds_gateway::serve_configured(
+            "127.0.0.1:0".parse().unwrap(),
+            &data,
+            cds_gateway::ServeOptions {
+                ignore_idempotency_keys: true,
+                ..cds_gateway::ServeOptions::default()
+            },
             move |addr| {
                 let _ = tx.send(addr);
             },
@@ -113,7 +137,14 @@ pub async fn assert_at_gateway(core: &Core, remote: &[serde_json::Value], id: &s
         .iter()
         .find(|r| r["service_request_id"] == server_id.as_str())
         .unwrap_or_else(|| panic!("request {server_id} is not at the gateway"));
-    assert_eq!(found["description"], detail.draft.description.as_str());
+    assert_eq!(
+        found["description"],
+        cds_domain::report::description_for_server(
+            &detail.draft.description,
+            &detail.summary.receipt
+        )
+        .as_str()
+    );
     let urls: Vec<String> = found["media_urls"]
         .as_array()
         .unwrap()

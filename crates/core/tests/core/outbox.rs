@@ -318,6 +318,7 @@ async fn outbox_states_follow_the_state_machine_and_survive_a_crash_mid_send() {
                 retry_after_ms: Some(3_600_000),
                 now_ms: now,
                 jitter: 0.5,
+                cause: cds_domain::outbox::Cause::Server(503),
             },
         )
         .await

@@ -195,7 +195,7 @@ async fn what_servers_answer_decides_retry_rejection_or_confirmation() {
     // Each handler reads the body first, as Open311 servers do (parsing the
     // form); an answer sent before the upload ends is a case for the sync issue.
     let base = serve(hostile).await;
-    let retry = |min_wait: i64| move |state: &OutboxState, now: i64| matches!(state, OutboxState::Queued { attempts: 1, retry_at_ms, last_error: Some(_) } if *retry_at_ms >= now + min_wait);
+    let retry = |min_wait: i64| move |state: &OutboxState, now: i64| matches!(state, OutboxState::Queued { attempts: 1, retry_at_ms, last_error: Some(_), .. } if *retry_at_ms >= now + min_wait);
     type Check = Box<dyn Fn(&OutboxState, i64) -> bool>;
     let cases: Vec<(&str, Check)> = vec![
         ("portal", Box::new(retry(2_000))),

@@ -78,12 +78,12 @@ fn malformed_and_hostile_requests_are_refused_and_change_nothing() {
         (
             "unknown service",
             with(&[("service_code", "teleport")]),
-            StatusCode::BAD_REQUEST,
+            StatusCode::NOT_FOUND,
         ),
         (
             "SQL in the service code",
             with(&[("service_code", "pothole' OR '1'='1")]),
-            StatusCode::BAD_REQUEST,
+            StatusCode::NOT_FOUND,
         ),
         (
             "missing required attribute",
@@ -159,7 +159,7 @@ fn malformed_and_hostile_requests_are_refused_and_change_nothing() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         let (status, _) = gw.post_request(&base(), &[&bytes], None);
         assert!(
-            status.is_client_error() || status == StatusCode::CREATED,
+            status.is_client_error() || status == StatusCode::OK,
             "{status}"
         );
         if status.is_client_error() {
@@ -255,7 +255,7 @@ fn malformed_and_hostile_requests_are_refused_and_change_nothing() {
         "'; DROP TABLE requests; -- <img src=x onerror=alert(1)>",
     ));
     let (status, created) = gw.post_request(&sql, &[], None);
-    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(status, StatusCode::OK);
     let id = created[0]["service_request_id"].as_str().unwrap();
     let (_, stored) = gw.get(&format!("/open311/v2/requests/{id}.json"));
     assert_eq!(

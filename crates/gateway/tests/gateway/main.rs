@@ -7,6 +7,7 @@ mod bad_input;
 mod basics;
 mod content;
 mod open311;
+mod spec;
 mod staff;
 
 use std::{
@@ -26,9 +27,20 @@ pub const PHOTO: &[u8] = include_bytes!("../../../../assets/test-images/pothole_
 
 /// Starts the real `cds-gateway` binary on a free port; returns it and its base URL.
 pub fn start_gateway(data: &std::path::Path) -> (KillOnDrop, String) {
+    start_gateway_with(data, &[], &[])
+}
+
+/// [`start_gateway`] with more arguments and environment variables.
+pub fn start_gateway_with(
+    data: &std::path::Path,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> (KillOnDrop, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cds-gateway"))
         .args(["--listen", "127.0.0.1:0", "--data"])
         .arg(data)
+        .args(args)
+        .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -63,6 +75,11 @@ pub struct Fixture {
 impl Fixture {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Fixture {
+        Fixture::with(&[], &[])
+    }
+
+    /// A gateway started with more arguments and environment variables.
+    pub fn with(args: &[&str], envs: &[(&str, &str)]) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let output = Command::new(env!("CARGO_BIN_EXE_cds-gateway"))
             .args(["create-staff", "Cán bộ thử", "--data"])
@@ -72,7 +89,7 @@ impl Fixture {
         assert!(output.status.success());
         let staff = String::from_utf8(output.stdout).unwrap().trim().to_owned();
         assert_eq!(staff.len(), 64);
-        let (process, url) = start_gateway(dir.path());
+        let (process, url) = start_gateway_with(dir.path(), args, envs);
         Fixture {
             url,
             staff,
@@ -85,6 +102,12 @@ impl Fixture {
         answer(client().get(format!("{}{path}", self.url)).send().unwrap())
     }
 
+    /// `GET` an XML document: status and its root element; asserts what
+    /// [`answer_xml`] asserts.
+    pub fn get_xml(&self, path: &str) -> (StatusCode, xml::Element) {
+        answer_xml(client().get(format!("{}{path}", self.url)).send().unwrap())
+    }
+
     /// `POST requests` as multipart with `fields`, `photos` and an optional key.
     pub fn post_request(
         &self,
@@ -92,6 +115,27 @@ impl Fixture {
         photos: &[&[u8]],
         key: Option<&str>,
     ) -> (StatusCode, Value) {
+        answer(self.post_form("requests.json", fields, photos, key))
+    }
+
+    /// [`Fixture::post_request`] to `requests.xml`.
+    pub fn post_request_xml(
+        &self,
+        fields: &[(&str, &str)],
+        photos: &[&[u8]],
+        key: Option<&str>,
+    ) -> (StatusCode, xml::Element) {
+        answer_xml(self.post_form("requests.xml", fields, photos, key))
+    }
+
+    /// A multipart `POST` to `/open311/v2/{file}`.
+    pub fn post_form(
+        &self,
+        file: &str,
+        fields: &[(&str, &str)],
+        photos: &[&[u8]],
+        key: Option<&str>,
+    ) -> reqwest::blocking::Response {
         let mut form = Form::new();
         for (name, value) in fields {
             form = form.text((*name).to_owned(), (*value).to_owned());
@@ -106,12 +150,33 @@ impl Fixture {
             );
         }
         let mut request = client()
-            .post(format!("{}/open311/v2/requests.json", self.url))
+            .post(format!("{}/open311/v2/{file}", self.url))
             .multipart(form);
         if let Some(key) = key {
             request = request.header("Idempotency-Key", key);
         }
-        answer(request.send().unwrap())
+        request.send().unwrap()
+    }
+
+    /// The gateway's database, opened beside the running gateway (WAL): how
+    /// tests make requests look older than the API can make them.
+    pub fn db(&self) -> rusqlite::Connection {
+        let conn =
+            rusqlite::Connection::open(self.dir.path().join(cds_gateway::db::DB_FILE)).unwrap();
+        conn.busy_timeout(Duration::from_secs(10)).unwrap();
+        conn
+    }
+
+    /// Moves request `id`'s filing (and its last change) to `ms` (Unix ms).
+    pub fn backdate(&self, id: &str, ms: i64) {
+        let changed = self
+            .db()
+            .execute(
+                "UPDATE requests SET requested_ms = ?1, updated_ms = ?1 WHERE id = ?2",
+                rusqlite::params![ms, id.parse::<i64>().unwrap()],
+            )
+            .unwrap();
+        assert_eq!(changed, 1);
     }
 
     /// Files a valid pothole report; returns its id.
@@ -128,7 +193,7 @@ impl Fixture {
             &[PHOTO],
             Some(key),
         );
-        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(status, StatusCode::OK, "{body}");
         body[0]["service_request_id"].as_str().unwrap().to_owned()
     }
 
@@ -171,4 +236,136 @@ pub fn answer(response: reqwest::blocking::Response) -> (StatusCode, Value) {
         );
     }
     (status, body)
+}
+
+/// Status and parsed XML document; asserts that no answer is a server error,
+/// that the body is well-formed XML served as `text/xml; charset=utf-8`, and
+/// that every error is an Open311 `<errors><error>` list.
+pub fn answer_xml(response: reqwest::blocking::Response) -> (StatusCode, xml::Element) {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = response.text().unwrap();
+    assert!(!status.is_server_error(), "server error {status}: {body}");
+    assert_eq!(content_type, "text/xml; charset=utf-8", "{status}: {body}");
+    let root = xml::parse(&body);
+    if status.is_client_error() {
+        assert_eq!(
+            root.name, "errors",
+            "{status}: not an Open311 error: {body}"
+        );
+        let error = root.child("error").unwrap();
+        assert_eq!(
+            error.text_of("code"),
+            Some(status.as_str()),
+            "{status}: {body}"
+        );
+        assert!(error.child("description").is_some(), "{body}");
+    }
+    (status, root)
+}
+
+/// A small XML reader for the tests, on `quick-xml`: elements, their text and
+/// children; panics on anything that is not well-formed.
+pub mod xml {
+    use quick_xml::{Reader, events::Event};
+
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Element {
+        pub name: String,
+        pub text: String,
+        pub children: Vec<Element>,
+    }
+
+    impl Element {
+        pub fn child(&self, name: &str) -> Option<&Element> {
+            self.children.iter().find(|c| c.name == name)
+        }
+
+        pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+            self.children.iter().filter(move |c| c.name == name)
+        }
+
+        pub fn text_of(&self, name: &str) -> Option<&str> {
+            self.child(name).map(|c| c.text.as_str())
+        }
+
+        /// The names of the children, in order.
+        pub fn names(&self) -> Vec<&str> {
+            self.children.iter().map(|c| c.name.as_str()).collect()
+        }
+    }
+
+    /// Parses a whole document: the declaration, then exactly one root.
+    pub fn parse(body: &str) -> Element {
+        assert!(
+            body.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>"),
+            "no XML declaration: {body}"
+        );
+        assert!(
+            body.chars().all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')),
+            "a character XML 1.0 cannot carry: {body:?}"
+        );
+        let mut reader = Reader::from_str(body);
+        let mut stack: Vec<Element> = Vec::new();
+        let mut root = None;
+        loop {
+            let event = reader
+                .read_event()
+                .unwrap_or_else(|err| panic!("not well-formed XML ({err}): {body}"));
+            let open = |name: &str| Element {
+                name: name.to_owned(),
+                text: String::new(),
+                children: Vec::new(),
+            };
+            let mut done = None;
+            match event {
+                Event::Start(start) => stack.push(open(start.name().as_ref())),
+                Event::Empty(empty) => done = Some(open(empty.name().as_ref())),
+                Event::End(_) => done = stack.pop(),
+                Event::Text(text) => match stack.last_mut() {
+                    Some(top) => top.text.push_str(&text.xml10_content()),
+                    None => assert!(
+                        text.xml10_content().trim().is_empty(),
+                        "text outside the root: {body}"
+                    ),
+                },
+                Event::GeneralRef(reference) => {
+                    let top = stack.last_mut().expect("a reference outside the root");
+                    match reference.resolve_char_ref().unwrap() {
+                        Some(c) => top.text.push(c),
+                        None => top.text.push(match &*reference.xml10_content() {
+                            "amp" => '&',
+                            "lt" => '<',
+                            "gt" => '>',
+                            "quot" => '"',
+                            "apos" => '\'',
+                            other => panic!("unknown entity &{other}; in {body}"),
+                        }),
+                    }
+                }
+                Event::CData(data) => stack
+                    .last_mut()
+                    .expect("CDATA outside the root")
+                    .text
+                    .push_str(&data.into_inner()),
+                Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
+                Event::Eof => break,
+            }
+            if let Some(element) = done {
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(element),
+                    None => {
+                        assert!(root.is_none(), "two roots: {body}");
+                        root = Some(element);
+                    }
+                }
+            }
+        }
+        assert!(stack.is_empty(), "unclosed elements: {body}");
+        root.unwrap_or_else(|| panic!("no root element: {body}"))
+    }
 }
