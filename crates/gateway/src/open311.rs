@@ -487,9 +487,9 @@ fn store(
 
 /// `POST /open311/v2/requests.xml` (or `.json`)
 ///
-/// A created request is answered 200, as the spec's reference servers do and
-/// as every Open311 client accepts; a replay (same key, same body) gets the
-/// same 200 with the same body. Only the request's id is returned, never its
+/// A created request is answered 200, as widely used Open311 servers do and
+/// as every Open311 client accepts (ARCHITECTURE.md says why); a replay (same
+/// key, same body) gets the same 200 with the same body. Only the request's id is returned, never its
 /// token ("should not be returned if service_request_id is returned").
 #[utoipa::path(post, path = "/open311/v2/requests.{format}", tag = "open311",
     params(("format" = inline(crate::format::Extension), Path, description = "xml (the spec's required format) or json"),
