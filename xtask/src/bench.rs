@@ -140,10 +140,12 @@ fn sync() -> Result {
     )?;
     step("sync: fault test with 1,000 reports");
     crate::test::core_test(crate::test::FAULT_TEST, Some(("CDS_FAULT_REPORTS", "1000")))?;
-    step("sync: fault test with 1,000 reports at a server that ignores idempotency keys");
+    // Each look-up there reads the server's list of the category, which the
+    // 1,000 reports of one minute fill: 300, as in `cargo xtask test`.
+    step("sync: fault test with 300 reports at a server that ignores idempotency keys");
     crate::test::core_test(
         crate::test::FAULT_TEST_KEYLESS,
-        Some(("CDS_FAULT_REPORTS", "1000")),
+        Some(("CDS_FAULT_REPORTS", "300")),
     )
 }
 

@@ -661,8 +661,8 @@ mod tests {
         let old = r#"{"state":"queued","attempts":2,"retry_at_ms":5,"last_error":"x"}"#;
         let state: OutboxState = serde_json::from_str(old).unwrap();
         assert_eq!(state, queued(2, 5, "x"));
-        let sending = r#"{"state":"sending","attempts":1,"started_at_ms":3}"#;
-        let state: OutboxState = serde_json::from_str(sending).unwrap();
+        let old_sending = r#"{"state":"sending","attempts":1,"started_at_ms":3}"#;
+        let state: OutboxState = serde_json::from_str(old_sending).unwrap();
         assert_eq!(state, sending(1, 3));
         // New fields are left out when they say nothing.
         assert_eq!(serde_json::to_string(&queued(2, 5, "x")).unwrap(), old);

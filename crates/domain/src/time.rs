@@ -1,5 +1,6 @@
-//! Dates on the wire: ISO 8601 in UTC, to and from Unix milliseconds. Pure
-//! arithmetic (the caller hands in the time), shared by the engine and the gateway.
+//! Dates on the wire: ISO 8601 in UTC, to and from Unix milliseconds, for any
+//! day of the years 1–9999. Pure arithmetic (the caller hands in the time),
+//! shared by the engine and the gateway.
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
 fn civil(days: i64) -> (i64, u32, u32) {
@@ -44,7 +45,8 @@ pub fn date(ms: i64) -> String {
 }
 
 /// Parses `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM]` (UTC when no
-/// offset is given) into Unix milliseconds.
+/// offset is given) into Unix milliseconds. A space before the offset is read
+/// as `+`: it is what a `+` left unencoded in a query string becomes.
 pub fn parse(text: &str) -> Option<i64> {
     let text = text.trim();
     if !text.is_ascii() || text.len() < 10 {
@@ -63,7 +65,7 @@ pub fn parse(text: &str) -> Option<i64> {
     if parts.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
     }
-    if !(1970..=9999).contains(&year) || date.as_bytes()[4] != b'-' {
+    if !(1..=9999).contains(&year) || date.as_bytes()[4] != b'-' {
         return None;
     }
     let mut ms = days_from_civil(year, month, day) * 86_400_000;
@@ -73,7 +75,7 @@ pub fn parse(text: &str) -> Option<i64> {
     let time = time.strip_prefix(['T', ' '])?;
     let (clock, offset_ms) = if let Some(clock) = time.strip_suffix('Z') {
         (clock, 0)
-    } else if let Some(at) = time.rfind(['+', '-']).filter(|at| *at >= 5) {
+    } else if let Some(at) = time.rfind(['+', '-', ' ']).filter(|at| *at >= 5) {
         let (clock, offset) = time.split_at(at);
         let sign = if offset.starts_with('-') { -1 } else { 1 };
         let (h, m) = offset[1..].split_once(':').unwrap_or((&offset[1..], "0"));
@@ -118,6 +120,28 @@ mod tests {
         assert_eq!(parse("2026-11-21T15:33:11+07:00"), Some(1_795_249_991_000));
         assert_eq!(parse("2026-11-21T08:33:11.5Z"), Some(1_795_249_991_500));
         assert_eq!(date(1_795_249_991_000), "2026-11-21");
+    }
+
+    #[test]
+    fn reads_dates_before_1970() {
+        // Apollo 11's landing, as UTC and with offsets either side of Z.
+        let landing = -14_182_940_000;
+        assert_eq!(parse("1969-07-20T20:17:40Z"), Some(landing));
+        assert_eq!(parse("1969-07-21T03:17:40+07:00"), Some(landing));
+        assert_eq!(parse("1969-07-20T15:17:40-05:00"), Some(landing));
+        assert_eq!(
+            parse("1969-07-21T03:17:40 07:00"),
+            Some(landing),
+            "+ as a space"
+        );
+        assert_eq!(iso(landing), "1969-07-20T20:17:40Z");
+        assert_eq!(parse("1969-12-31T23:59:59.999Z"), Some(-1));
+        assert_eq!(iso(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(parse("1900-02-28"), Some(-2_203_977_600_000));
+        for ms in [-1000, -86_400_000, -2_203_977_600_000, -62_135_596_800_000] {
+            assert_eq!(parse(&iso(ms)), Some(ms), "{}", iso(ms));
+        }
+        assert_eq!(iso(-62_135_596_800_000), "0001-01-01T00:00:00Z");
     }
 
     #[test]

@@ -242,6 +242,7 @@ async fn every_report_arrives_exactly_once_at_a_server_that_ignores_idempotency_
 /// Files `reports` reports with photos, delivers them through the faulty
 /// proxy to `server`, checks each is at the server with its photos (unless the
 /// control), and returns how many requests the server holds.
+#[allow(clippy::print_stdout)] // The summary a test step shows.
 async fn deliver_through_faults(server: Server, reports: u64) -> (u64, u64) {
     let seed = u64::from(
         SystemTime::now()
