@@ -99,6 +99,10 @@ fn load(
                 status: row.get(5)?,
                 steps: serde_json::from_str::<Vec<DossierStep>>(&steps).unwrap_or_default(),
                 on_time: finished.map_or(now <= due, |f| f <= due),
+                level: String::new(),
+                procedure_id: None,
+                note: None,
+                updated_datetime: None,
             })
         },
     )
