@@ -11,7 +11,7 @@ use std::{
 use axum::{
     Json,
     extract::{ConnectInfo, Path, RawQuery, State},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use cds_provincial_api::content::{Dossier, DossierStep};
@@ -116,7 +116,8 @@ fn load(
     responses((status = 200, body = Dossier),
               (status = 400, body = [cds_provincial_api::ApiError]),
               (status = 404, body = [cds_provincial_api::ApiError], description = "No dossier with that code and number"),
-              (status = 429, body = [cds_provincial_api::ApiError], description = "Too many wrong guesses; see Retry-After")))]
+              (status = 429, body = [cds_provincial_api::ApiError],
+               description = "Too many wrong guesses; `Retry-After` and the error's `retry_after_seconds` say how long to wait")))]
 pub async fn get_dossier(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -154,15 +155,15 @@ pub async fn get_dossier(
         .lock()
         .map_or(None, |mut l| l.blocked(&code, client, now));
     if let Some(seconds) = wait {
-        let mut response = ApiFailure::new(
+        let seconds = u64::try_from(seconds).unwrap_or(1).max(1);
+        return Err(ApiFailure::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "too many wrong guesses; try again later",
+            format!(
+                "too many wrong guesses; try again in {} minute(s)",
+                seconds.div_ceil(60)
+            ),
         )
-        .into_response();
-        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        return Ok(response);
+        .retry_after(seconds));
     }
     let lookup = code.clone();
     let found = state

@@ -3,16 +3,20 @@
 
 use axum::{
     Json,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use cds_provincial_api::ApiError;
 
 /// A request that failed, answered as `[{"code": …, "description": …}]`.
+/// A 401 carries `WWW-Authenticate: Bearer` (the staff's scheme).
 #[derive(Debug)]
 pub struct ApiFailure {
     pub status: StatusCode,
     pub description: String,
+    /// How long to wait: sent as `Retry-After` and as the error's
+    /// `retry_after_seconds`.
+    pub retry_after_seconds: Option<u64>,
 }
 
 impl ApiFailure {
@@ -20,6 +24,15 @@ impl ApiFailure {
         ApiFailure {
             status,
             description: description.into(),
+            retry_after_seconds: None,
+        }
+    }
+
+    /// The same failure, telling the client to wait `seconds` before asking again.
+    pub fn retry_after(self, seconds: u64) -> ApiFailure {
+        ApiFailure {
+            retry_after_seconds: Some(seconds),
+            ..self
         }
     }
 }
@@ -32,8 +45,20 @@ impl IntoResponse for ApiFailure {
         let error = ApiError {
             code: self.status.as_u16(),
             description: self.description,
+            retry_after_seconds: self.retry_after_seconds,
         };
         let mut response = (self.status, Json([&error])).into_response();
+        if let Some(seconds) = self.retry_after_seconds {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"staff\""),
+            );
+        }
         response
             .extensions_mut()
             .insert(crate::format::Failed(error));

@@ -321,8 +321,11 @@ impl ToXml for ApiError {
     fn write(&self, xml: &mut Xml) {
         xml.open("error")
             .text("code", &self.code.to_string())
-            .text("description", &self.description)
-            .close();
+            .text("description", &self.description);
+        if let Some(seconds) = self.retry_after_seconds {
+            xml.text("retry_after_seconds", &seconds.to_string());
+        }
+        xml.close();
     }
 }
 
@@ -357,6 +360,7 @@ mod tests {
             items: vec![ApiError {
                 code: 404,
                 description: "service_code not found: <x>".into(),
+                retry_after_seconds: None,
             }],
         };
         assert_eq!(

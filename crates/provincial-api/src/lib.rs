@@ -35,6 +35,10 @@ pub struct Health {
 pub struct ApiError {
     pub code: u16,
     pub description: String,
+    /// Our extension on a 429: how many seconds to wait before asking again
+    /// (the same as the `Retry-After` header); left out otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u64>,
 }
 
 /// Formats an `ETag` header value for an opaque tag (a strong validator).
@@ -70,10 +74,20 @@ mod tests {
         let body = vec![ApiError {
             code: 404,
             description: "not found".into(),
+            retry_after_seconds: None,
         }];
         assert_eq!(
             serde_json::to_string(&body).unwrap(),
             r#"[{"code":404,"description":"not found"}]"#
+        );
+        let wait = ApiError {
+            code: 429,
+            description: "too many".into(),
+            retry_after_seconds: Some(60),
+        };
+        assert_eq!(
+            serde_json::to_string(&[wait]).unwrap(),
+            r#"[{"code":429,"description":"too many","retry_after_seconds":60}]"#
         );
     }
 }

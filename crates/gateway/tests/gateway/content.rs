@@ -70,6 +70,12 @@ fn a_dossier_is_found_by_code_and_phone_digits_and_guessing_is_limited() {
         .parse()
         .unwrap();
     assert!(wait > 0 && wait <= 15 * 60);
+    let (_, body) = answer(response);
+    assert_eq!(
+        body[0]["retry_after_seconds"].as_u64(),
+        Some(wait),
+        "the body says how long to wait: {body}"
+    );
 }
 
 #[test]
