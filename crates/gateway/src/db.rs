@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 pub const DB_FILE: &str = "gateway.sqlite3";
 
 /// Schema steps; `PRAGMA user_version` counts how many have been applied.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     "CREATE TABLE catalogue (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         body BLOB NOT NULL,
@@ -115,6 +115,35 @@ const MIGRATIONS: &[&str] = &[
         api_key_id INTEGER NOT NULL REFERENCES api_keys (id),
         created_ms INTEGER NOT NULL
     ) STRICT;",
+    // 3: dossiers' level, procedure, note to the resident and last change;
+    // their history of staff changes; the procedure catalogue.
+    "ALTER TABLE dossiers ADD COLUMN level TEXT NOT NULL DEFAULT '';
+    ALTER TABLE dossiers ADD COLUMN procedure_id TEXT;
+    ALTER TABLE dossiers ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE dossiers ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;
+    UPDATE dossiers SET
+        level = CASE WHEN agency LIKE 'UBND phường%' OR agency LIKE 'Công an phường%'
+                     THEN 'ward' ELSE 'province' END,
+        updated_ms = MAX(received_ms, COALESCE(finished_ms, received_ms));
+    CREATE INDEX dossiers_finished ON dossiers (finished_ms);
+    CREATE TABLE dossier_history (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL REFERENCES dossiers (code),
+        at_ms INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        step TEXT,                           -- the step that started, if any
+        note TEXT NOT NULL,
+        actor TEXT NOT NULL                  -- 'staff:<name>'
+    ) STRICT;
+    CREATE INDEX dossier_history_by_code ON dossier_history (code, id);
+    CREATE TABLE procedures (
+        id TEXT PRIMARY KEY,
+        name_vi TEXT NOT NULL,
+        level TEXT NOT NULL,
+        body TEXT NOT NULL,                  -- Procedure as JSON
+        sort INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX procedures_by_name ON procedures (name_vi);",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +158,8 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     #[error("demo data: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("demo data: {0}")]
+    Demo(String),
     #[error("database worker stopped: {0}")]
     Worker(String),
 }

@@ -75,6 +75,34 @@ impl Limiter {
     }
 }
 
+/// The columns [`from_row`] reads, in its order.
+const COLUMNS: &str = "code, procedure, agency, received_ms, due_ms, finished_ms, status, steps, \
+     level, procedure_id, note, updated_ms";
+
+/// A dossier as residents see it, from a row of [`COLUMNS`].
+fn from_row(row: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Dossier> {
+    let due: i64 = row.get(4)?;
+    let finished: Option<i64> = row.get(5)?;
+    let steps: String = row.get(7)?;
+    let note: String = row.get(10)?;
+    let updated: i64 = row.get(11)?;
+    Ok(Dossier {
+        code: row.get(0)?,
+        procedure: row.get(1)?,
+        agency: row.get(2)?,
+        received_date: time::iso(row.get(3)?),
+        due_date: time::iso(due),
+        finished_date: finished.map(time::iso),
+        status: row.get(6)?,
+        steps: serde_json::from_str::<Vec<DossierStep>>(&steps).unwrap_or_default(),
+        on_time: finished.map_or(now <= due, |f| f <= due),
+        level: row.get(8)?,
+        procedure_id: row.get(9)?,
+        note: (!note.is_empty()).then_some(note),
+        updated_datetime: (updated > 0).then(|| time::iso(updated)),
+    })
+}
+
 fn load(
     conn: &rusqlite::Connection,
     code: &str,
@@ -82,31 +110,38 @@ fn load(
     now: i64,
 ) -> rusqlite::Result<Option<Dossier>> {
     conn.query_row(
-        "SELECT procedure, agency, received_ms, due_ms, finished_ms, status, steps FROM dossiers
-         WHERE code = ?1 AND phone_last4 = ?2",
+        &format!("SELECT {COLUMNS} FROM dossiers WHERE code = ?1 AND phone_last4 = ?2"),
         [code, last4],
-        |row| {
-            let due: i64 = row.get(3)?;
-            let finished: Option<i64> = row.get(4)?;
-            let steps: String = row.get(6)?;
-            Ok(Dossier {
-                code: code.to_owned(),
-                procedure: row.get(0)?,
-                agency: row.get(1)?,
-                received_date: time::iso(row.get(2)?),
-                due_date: time::iso(due),
-                finished_date: finished.map(time::iso),
-                status: row.get(5)?,
-                steps: serde_json::from_str::<Vec<DossierStep>>(&steps).unwrap_or_default(),
-                on_time: finished.map_or(now <= due, |f| f <= due),
-                level: String::new(),
-                procedure_id: None,
-                note: None,
-                updated_datetime: None,
-            })
-        },
+        |row| from_row(row, now),
     )
     .optional()
+}
+
+/// The dossier `code` as the lookup answers it, without the second factor:
+/// for staff, who are authenticated otherwise.
+pub fn load_by_code(
+    conn: &rusqlite::Connection,
+    code: &str,
+    now: i64,
+) -> rusqlite::Result<Option<Dossier>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM dossiers WHERE code = ?1"),
+        [code],
+        |row| from_row(row, now),
+    )
+    .optional()
+}
+
+/// A dossier code as printed on a slip, normalised (trimmed, upper case), or
+/// `None` when it cannot be one.
+pub fn normalise_code(code: &str) -> Option<String> {
+    let code = code.trim().to_uppercase();
+    let valid = !code.is_empty()
+        && code.len() <= 40
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    valid.then_some(code)
 }
 
 /// `GET /api/v1/dossiers/{code}?phone_last4=NNNN`
@@ -124,18 +159,12 @@ pub async fn get_dossier(
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiFailure> {
-    let code = code.trim().to_uppercase();
-    if code.is_empty()
-        || code.len() > 40
-        || !code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-    {
-        return Err(ApiFailure::new(
+    let code = normalise_code(&code).ok_or_else(|| {
+        ApiFailure::new(
             StatusCode::BAD_REQUEST,
             "code: letters, digits, '.', '-' and '_', at most 40",
-        ));
-    }
+        )
+    })?;
     let query = form::query(raw.as_deref())?;
     let last4 = query
         .iter()

@@ -11,6 +11,8 @@ pub mod auth;
 pub mod catalogue;
 pub mod content;
 pub mod db;
+pub mod dossier_stats;
+pub mod dossier_updates;
 pub mod dossiers;
 pub mod error;
 pub mod form;
@@ -18,6 +20,7 @@ pub mod format;
 pub mod illustration;
 pub mod media;
 pub mod open311;
+pub mod procedures;
 pub mod seed;
 pub mod staff;
 pub mod time;
@@ -71,7 +74,7 @@ pub struct ServeOptions {
 /// The OpenAPI document, generated from the handlers and wire types.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Công Dân Số provincial API", description = "Open311 GeoReport v2 (XML and JSON, by the path's extension) with idempotency, photos and update history; dossiers; content; staff answers."),
+    info(title = "Công Dân Số provincial API", description = "Open311 GeoReport v2 (XML and JSON, by the path's extension) with idempotency, photos and update history; dossiers, the procedure catalogue and on-time statistics; content; staff answers."),
     paths(
         health,
         catalogue::get_catalogue,
@@ -85,6 +88,9 @@ pub struct ServeOptions {
         staff::feedback,
         staff::staff_update,
         dossiers::get_dossier,
+        dossier_updates::update_dossier,
+        procedures::list_procedures,
+        dossier_stats::get_stats,
         content::alerts,
         areas::get_areas,
         content::articles,
@@ -137,6 +143,12 @@ pub fn router(state: AppState) -> Router {
             post(staff::staff_update),
         )
         .route("/api/v1/dossiers/{code}", get(dossiers::get_dossier))
+        .route(
+            "/api/v1/staff/dossiers/{code}",
+            post(dossier_updates::update_dossier),
+        )
+        .route("/api/v1/procedures", get(procedures::list_procedures))
+        .route("/api/v1/dossier-stats", get(dossier_stats::get_stats))
         .route("/api/v1/alerts", get(content::alerts))
         .route("/api/v1/areas", get(areas::get_areas))
         .route("/api/v1/articles", get(content::articles))

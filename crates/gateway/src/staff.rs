@@ -23,7 +23,8 @@ fn request_id(text: &str) -> Result<i64, ApiFailure> {
         .map_err(|_| ApiFailure::new(StatusCode::NOT_FOUND, "no such service request"))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
+/// The token of an `Authorization: Bearer …` header.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::AUTHORIZATION)?
         .to_str()
