@@ -6,6 +6,7 @@
 mod bad_input;
 mod basics;
 mod content;
+mod dossiers;
 mod open311;
 mod spec;
 mod staff;
