@@ -41,8 +41,9 @@ fn row(label: &str, outcomes: &[&Outcome]) {
     let right = outcomes.iter().filter(|o| o.right).count();
     let misread = outcomes.iter().filter(|o| o.misread).count();
     let share = 100.0 * right as f64 / outcomes.len().max(1) as f64;
+    let read_right = format!("{right} ({share:.1} %)");
     println!(
-        "| {label:<42} | {:>6} | {right:>4} ({share:>5.1} %) | {misread:>7} | {:>6.1} | {:>6.1} | {:>6.1} |",
+        "| {label:<42} | {:>6} | {read_right:>16} | {misread:>7} | {:>6.1} | {:>6.1} | {:>6.1} |",
         outcomes.len(),
         percentile(&times, 0.5),
         percentile(&times, 0.95),
@@ -163,10 +164,10 @@ fn main() {
     println!(
         "|--------------------------------------------|--------|------------------|---------|--------|--------|--------|"
     );
-    for kind in ["clean slip, QR code (link)", "clean slip, Code 128"] {
+    for kind in ["clean QR code (link)", "clean Code 128"] {
         let set: Vec<&Outcome> = baselines.iter().filter(|o| o.kind == kind).collect();
         let mp = set.first().map_or(0.0, |o| o.megapixels);
-        row(&format!("baseline: {kind} {mp:.1} MP"), &set);
+        row(&format!("baseline: {kind}, slip {mp:.1} MP"), &set);
     }
     let all: Vec<&Outcome> = outcomes.iter().collect();
     row("phone photos, all", &all);
