@@ -6,7 +6,7 @@ use std::process::Command;
 use crate::{Result, proc, root, step};
 
 /// Benchmarks by name.
-const BENCHES: &[&str] = &["outbox", "gateway", "sync", "photos", "geo"];
+const BENCHES: &[&str] = &["outbox", "gateway", "sync", "photos", "geo", "scan"];
 
 pub fn bench(name: Option<&str>) -> Result {
     let selected: Vec<&str> = match name {
@@ -26,6 +26,7 @@ pub fn bench(name: Option<&str>) -> Result {
             "sync" => sync()?,
             "photos" => photos()?,
             "geo" => geo()?,
+            "scan" => scan()?,
             _ => unreachable!("listed above"),
         }
     }
@@ -158,6 +159,20 @@ fn geo() -> Result {
         "cds-domain",
         "--bench",
         "geo",
+    ]))
+}
+
+/// Dossier codes read from generated phone photos of slips (2–12 MP, turned,
+/// seen at an angle, blurred, dim; QR codes and Code 128), next to the clean
+/// slip images read in the same run.
+fn scan() -> Result {
+    step("scan: slip photos (release build)");
+    proc::run(Command::new("cargo").current_dir(root()).args([
+        "bench",
+        "--package",
+        "cds-scan",
+        "--bench",
+        "scan",
     ]))
 }
 
