@@ -5,8 +5,10 @@ use cds_domain::Lang;
 use leptos::prelude::*;
 
 use crate::{
+    dossiers::{DossiersPage, procedures::ProceduresPage, stats::DossierStatsPage},
     home::HomePage,
     i18n::{self, Key},
+    inbox::InboxPage,
     nav::Page,
     reports::{NewReport, ReportPage, ReportsHub, ReportsMap},
     settings::SettingsPage,
@@ -43,6 +45,10 @@ pub fn App() -> impl IntoView {
                 Page::ReportsMap => view! { <ReportsMap /> }.into_any(),
                 Page::NewReport { draft } => view! { <NewReport draft_id=draft /> }.into_any(),
                 Page::Report { id, fresh } => view! { <ReportPage id fresh /> }.into_any(),
+                Page::Dossiers { tile, code } => view! { <DossiersPage tile code /> }.into_any(),
+                Page::Procedures { tile } => view! { <ProceduresPage tile /> }.into_any(),
+                Page::DossierStats { tile } => view! { <DossierStatsPage tile /> }.into_any(),
+                Page::Inbox { tile } => view! { <InboxPage tile /> }.into_any(),
             }}
         </main>
     }

@@ -134,6 +134,16 @@ fn block_view(state: AppState, lang: Lang, block: &Block) -> impl IntoView + use
         .iter()
         .map(|tile| {
             let page = nav::page_for_tile(tile);
+            // The inbox's tile says how many of its items are unread.
+            let badge = matches!(page, nav::Page::Inbox { .. }).then(|| {
+                move || {
+                    let unread = state.inbox_unread.get();
+                    (unread > 0).then(|| {
+                        let label = i18n::fill(state.lang(), Key::HomeUnreadBadge, &[("count", &unread.to_string())]);
+                        view! { <span class="tile-badge" id="inbox-badge" aria-label=label>{unread}</span> }
+                    })
+                }
+            });
             view! {
                 <li>
                     <button
@@ -143,6 +153,7 @@ fn block_view(state: AppState, lang: Lang, block: &Block) -> impl IntoView + use
                     >
                         <img class="tile-icon" src=icons::src(&tile.icon) alt="" width="32" height="32" />
                         <span class="tile-title">{tile.title.get(lang).to_owned()}</span>
+                        {badge}
                     </button>
                 </li>
             }

@@ -30,6 +30,8 @@ pub fn error_key(code: ErrorCode) -> Key {
         ErrorCode::Configuration => Key::ErrorConfiguration,
         ErrorCode::Refused => Key::ErrorRefused,
         ErrorCode::Protocol => Key::ErrorProtocol,
+        ErrorCode::TooManyAttempts => Key::ErrorTooManyAttempts,
+        ErrorCode::LinkNotAllowed => Key::ErrorLinkNotAllowed,
         ErrorCode::Internal => Key::ErrorInternal,
     }
 }
@@ -47,8 +49,13 @@ pub fn format_time(lang: Lang, unix_ms: i64) -> String {
 
 /// A refused field's rule, said in `lang`.
 pub fn invalid_text(lang: Lang, invalid: cds_domain::report::Invalid) -> String {
+    rule_text(lang, invalid.rule)
+}
+
+/// A rule, said in `lang`.
+pub fn rule_text(lang: Lang, rule: cds_domain::report::Rule) -> String {
     use cds_domain::report::Rule;
-    let (key, max) = match invalid.rule {
+    let (key, max) = match rule {
         Rule::Required => (Key::RuleRequired, 0),
         Rule::TooLong { max } => (Key::RuleTooLong, max),
         Rule::TooMany { max } => (Key::RuleTooMany, max),
@@ -75,7 +82,22 @@ pub fn status_name(lang: Lang, status: &str) -> String {
         "rejected" => Key::StatusRefused,
         "duplicate" => Key::StatusDuplicate,
         "reopened" => Key::StatusReopened,
+        // The device's own states of a report not yet confirmed.
+        "queued" => Key::StatusQueued,
+        "sending" => Key::StatusSending,
+        "confirmed" => Key::StatusSent,
+        "cancelled" => Key::StatusCancelled,
         other => return other.to_owned(),
+    };
+    text(lang, key).to_owned()
+}
+
+/// The name of an alert's severity in `lang`.
+pub fn severity_name(lang: Lang, severity: &str) -> String {
+    let key = match severity {
+        "danger" => Key::SeverityDanger,
+        "warning" => Key::SeverityWarning,
+        _ => Key::SeverityInfo,
     };
     text(lang, key).to_owned()
 }

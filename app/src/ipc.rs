@@ -102,27 +102,39 @@ async fn invoke<C: Command>(args: &serde_json::Value) -> Result<C::Response, UiE
     }
 }
 
+/// Calls a raw-body command: `bytes` as the body, not JSON; `headers` beside.
+async fn call_raw<C: Command>(
+    bytes: js_sys::Uint8Array,
+    headers: &[(&str, &str)],
+) -> Result<C::Response, UiError> {
+    let head = js_sys::Object::new();
+    for (name, value) in headers {
+        let _ = js_sys::Reflect::set(&head, &(*name).into(), &(*value).into());
+    }
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"headers".into(), &head);
+    match tauri_invoke_raw(C::NAME, bytes.into(), options.into()).await {
+        Ok(value) => from_js(&value).map_err(|err| {
+            UiError::new(
+                ErrorCode::Protocol,
+                format!("{}: bad response: {err}", C::NAME),
+            )
+        }),
+        Err(err) => Err(from_js::<UiError>(&err).unwrap_or_else(|_| protocol(C::NAME, &err))),
+    }
+}
+
 /// Adds a photo (the file's bytes, sent raw, not as JSON) to a draft.
 pub async fn add_photo(
     draft_id: &str,
     bytes: js_sys::Uint8Array,
 ) -> Result<cds_ipc::PhotoAdded, UiError> {
-    use cds_ipc::{AddPhoto, DRAFT_ID_HEADER};
-    let headers = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&headers, &DRAFT_ID_HEADER.into(), &draft_id.into());
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"headers".into(), &headers);
-    match tauri_invoke_raw(AddPhoto::NAME, bytes.into(), options.into()).await {
-        Ok(value) => from_js(&value).map_err(|err| {
-            UiError::new(
-                ErrorCode::Protocol,
-                format!("{}: bad response: {err}", AddPhoto::NAME),
-            )
-        }),
-        Err(err) => {
-            Err(from_js::<UiError>(&err).unwrap_or_else(|_| protocol(AddPhoto::NAME, &err)))
-        }
-    }
+    call_raw::<cds_ipc::AddPhoto>(bytes, &[(cds_ipc::DRAFT_ID_HEADER, draft_id)]).await
+}
+
+/// Reads the dossier code from a photo of a slip (the file's bytes, raw).
+pub async fn scan_slip(bytes: js_sys::Uint8Array) -> Result<cds_ipc::SlipScan, UiError> {
+    call_raw::<cds_ipc::ScanSlip>(bytes, &[]).await
 }
 
 /// The address of a photo served by the shell's `cds-photo` scheme.

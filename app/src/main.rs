@@ -1,9 +1,11 @@
 //! Entry point of the Công Dân Số user interface (Leptos, client-side rendered).
 
 mod app;
+mod dossiers;
 mod home;
 mod i18n;
 mod icons;
+mod inbox;
 mod ipc;
 mod map;
 mod nav;

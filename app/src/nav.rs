@@ -30,6 +30,14 @@ pub enum Page {
     NewReport { draft: Option<String> },
     /// One of my reports; `fresh` right after submitting (receipt first).
     Report { id: String, fresh: bool },
+    /// Dossier lookup, opened from this tile; `code`: a followed dossier to show.
+    Dossiers { tile: String, code: Option<String> },
+    /// The procedure catalogue.
+    Procedures { tile: String },
+    /// On-time statistics per agency.
+    DossierStats { tile: String },
+    /// The one inbox.
+    Inbox { tile: String },
 }
 
 /// The registry: what a catalogue tile opens. A built feature opens its own
@@ -44,8 +52,35 @@ pub fn page_for_tile(tile: &Tile) -> Page {
         Some(Feature::Settings) => Page::Settings {
             tile: tile.id.clone(),
         },
+        Some(Feature::DossierLookup) => Page::Dossiers {
+            tile: tile.id.clone(),
+            code: None,
+        },
+        Some(Feature::Procedures) => Page::Procedures {
+            tile: tile.id.clone(),
+        },
+        Some(Feature::AgencyStats) => Page::DossierStats {
+            tile: tile.id.clone(),
+        },
+        Some(Feature::MyInbox) => Page::Inbox {
+            tile: tile.id.clone(),
+        },
         _ => Page::Tile(tile.id.clone()),
     }
+}
+
+/// The id of the first tile of the catalogue that opens `feature`, if any
+/// (to open a service's page from another one).
+pub fn tile_for(catalogue: &cds_domain::Catalogue, feature: Feature) -> Option<String> {
+    catalogue
+        .blocks
+        .iter()
+        .flat_map(|block| &block.tiles)
+        .find(|tile| {
+            matches!(&tile.action, TileAction::Feature { feature: name }
+                if Feature::from_name(name) == Some(feature))
+        })
+        .map(|tile| tile.id.clone())
 }
 
 /// Every page but home is an `<article class="page">` whose heading takes

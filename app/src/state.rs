@@ -7,7 +7,7 @@ use cds_domain::{
     sync::{PhotoProgress, SyncEvent, SyncSummary},
 };
 use cds_ipc::{
-    Empty, LoadHome, LoadHomeRequest, RefreshHome, RefreshHomeRequest, SetLanguage,
+    Empty, LoadHome, LoadHomeRequest, LoadInbox, RefreshHome, RefreshHomeRequest, SetLanguage,
     SetLanguageRequest, UiError, WatchSync,
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -68,6 +68,8 @@ pub struct AppState {
     pub sync: RwSignal<SyncView>,
     /// The page on screen and the way back.
     pub nav: Nav,
+    /// Unread items of the inbox (shown on its tile).
+    pub inbox_unread: RwSignal<u32>,
 }
 
 impl AppState {
@@ -77,6 +79,7 @@ impl AppState {
             error: RwSignal::new(None),
             sync: RwSignal::new(SyncView::default()),
             nav: Nav::new(),
+            inbox_unread: RwSignal::new(0),
         }
     }
 
@@ -89,11 +92,25 @@ impl AppState {
         i18n::text(self.lang(), key)
     }
 
+    /// Counts the inbox's unread items again (at start and after each sync).
+    pub fn count_unread(self) {
+        spawn_local(async move {
+            match ipc::call::<LoadInbox>(&Empty {}).await {
+                Ok(inbox) => self.inbox_unread.set(inbox.unread),
+                Err(err) => web_sys::console::warn_1(&format!("inbox: {err}").into()),
+            }
+        });
+    }
+
     /// Follows the sync engine's events for as long as the page lives.
     pub fn watch_sync(self) {
         spawn_local(async move {
             let listening = ipc::listen::<WatchSync>(&Empty {}, move |event| {
+                let finished = matches!(event, SyncEvent::Finished(_));
                 self.sync.update(|view| view.apply(event));
+                if finished {
+                    self.count_unread();
+                }
             })
             .await;
             if let Err(err) = listening {
@@ -110,6 +127,7 @@ impl AppState {
                 Ok(home) => self.home.set(Some(home)),
                 Err(err) => return self.error.set(Some(err)),
             }
+            self.count_unread();
             self.refresh().await;
         });
     }

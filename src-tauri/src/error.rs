@@ -18,14 +18,20 @@ pub fn ui_error(err: cds_core::Error) -> UiError {
         cds_core::Error::NotNow(_) => ErrorCode::NotNow,
         cds_core::Error::Config(_) => ErrorCode::Configuration,
         cds_core::Error::Refused(_) => ErrorCode::Refused,
+        cds_core::Error::Wait { .. } => ErrorCode::TooManyAttempts,
         cds_core::Error::Internal(_) => ErrorCode::Internal,
     };
     let invalid = match &err {
         cds_core::Error::Invalid(invalid) => Some(*invalid),
         _ => None,
     };
+    let wait_seconds = match &err {
+        cds_core::Error::Wait { seconds } => Some(*seconds),
+        _ => None,
+    };
     UiError {
         invalid,
+        wait_seconds,
         ..UiError::new(code, err.to_string())
     }
 }

@@ -5,6 +5,7 @@
 
 mod commands;
 mod error;
+mod links;
 mod network;
 mod notify;
 mod photos;
@@ -42,6 +43,9 @@ async fn background_sync(app: tauri::AppHandle) {
                 log::info!("sync: {summary:?}");
                 if !summary.changed_reports.is_empty() {
                     notify::changed_reports(&events, summary.changed_reports.clone());
+                }
+                if !summary.changed_dossiers.is_empty() {
+                    notify::changed_dossiers(&events, summary.changed_dossiers.clone());
                 }
             }
             events.state::<state::Shell>().broadcast(&event);
@@ -90,6 +94,16 @@ pub fn run() {
             commands::public_reports::unfollow_report,
             commands::public_reports::load_followed,
             commands::public_reports::load_public_reports,
+            commands::dossiers::lookup_dossier,
+            commands::dossiers::scan_slip,
+            commands::dossiers::follow_dossier,
+            commands::dossiers::unfollow_dossier,
+            commands::dossiers::load_followed_dossiers,
+            commands::dossiers::load_procedures,
+            commands::dossiers::load_dossier_stats,
+            commands::inbox::load_inbox,
+            commands::inbox::mark_read,
+            commands::links::open_link,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

@@ -53,6 +53,56 @@ pub fn message(lang: Lang, report: &ReportDetail) -> (String, String) {
     (title, body)
 }
 
+/// The title and body announcing what happened to a followed dossier (the
+/// inbox shows the same words).
+pub fn dossier_message(
+    lang: Lang,
+    changed: &cds_domain::dossier::ChangedDossier,
+    note: Option<&str>,
+) -> (String, String) {
+    use cds_domain::dossier::DossierChange as C;
+    let key = match changed.change {
+        C::SupplementRequested => "notify.dossier_supplement",
+        C::ResultReady => "notify.dossier_done",
+        C::Returned => "notify.dossier_returned",
+        C::Overdue => "notify.dossier_overdue",
+        C::Progress => "notify.dossier_progress",
+    };
+    let title = text(lang, "notify.dossier_title").replace("{code}", &changed.code);
+    let mut body = text(lang, key);
+    if let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) {
+        body = format!("{body}: {}", note.chars().take(140).collect::<String>());
+    }
+    (title, body)
+}
+
+/// Shows a notification for each followed dossier that changed.
+pub fn changed_dossiers(app: &tauri::AppHandle, changed: Vec<cds_domain::dossier::ChangedDossier>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let shell = app.state::<Shell>();
+        let Ok(core) = shell.core().await else {
+            return;
+        };
+        let lang = core
+            .load_home()
+            .await
+            .map(|h| h.language)
+            .unwrap_or_default();
+        let followed = core.followed_dossiers().await.unwrap_or_default();
+        for change in changed.into_iter().take(MAX_PER_SYNC) {
+            let note = followed
+                .iter()
+                .find(|held| held.value.code == change.code)
+                .and_then(|held| held.value.note.clone());
+            let (title, body) = dossier_message(lang, &change, note.as_deref());
+            if let Err(err) = app.notification().builder().title(title).body(body).show() {
+                log::warn!("notification not shown: {err}");
+            }
+        }
+    });
+}
+
 /// Shows a notification for each changed report (off the sync's path).
 pub fn changed_reports(app: &tauri::AppHandle, ids: Vec<String>) {
     let app = app.clone();
@@ -117,5 +167,19 @@ mod tests {
         assert_eq!(body, "Đã xử lý xong: Đã vá xong");
         let (_, body) = message(Lang::En, &report);
         assert_eq!(body, "Resolved: Đã vá xong");
+    }
+
+    #[test]
+    fn says_what_a_dossier_needs() {
+        use cds_domain::dossier::{ChangedDossier, DossierChange};
+        let changed = ChangedDossier {
+            code: "H46.23-261129-0001".into(),
+            change: DossierChange::SupplementRequested,
+        };
+        let (title, body) = dossier_message(Lang::Vi, &changed, Some("Bổ sung bản sao CCCD"));
+        assert_eq!(title, "Hồ sơ H46.23-261129-0001");
+        assert_eq!(body, "Cần bổ sung giấy tờ: Bổ sung bản sao CCCD");
+        let (_, body) = dossier_message(Lang::En, &changed, None);
+        assert_eq!(body, "More documents needed");
     }
 }

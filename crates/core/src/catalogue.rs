@@ -99,6 +99,10 @@ pub async fn refresh(store_: &Store, api: &ApiClient, now_ms: i64) -> Result<Con
             log::warn!("the API has no catalogue (404); keeping the stored one");
             Ok(Connectivity::ServerProblem)
         }
+        Err(FetchError::TooManyRequests { wait_seconds }) => {
+            log::warn!("the API asks to wait {wait_seconds} s; keeping the stored catalogue");
+            Ok(Connectivity::ServerProblem)
+        }
         Err(FetchError::BadAnswer(reason)) => {
             log::warn!("catalogue from the API refused, keeping the stored one: {reason}");
             Ok(Connectivity::ServerProblem)

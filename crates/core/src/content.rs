@@ -28,10 +28,21 @@ pub enum Kind {
     /// The Open311 services with their extra questions (report categories);
     /// pulled from the Open311 API, not in [`Kind::ALL`].
     Services,
+    /// The administrative procedures of the province and its wards.
+    Procedures,
+    /// Dossiers resolved on time per agency (one object, not a list).
+    DossierStats,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Alerts, Kind::Articles, Kind::Guides, Kind::Areas];
+    pub const ALL: [Kind; 6] = [
+        Kind::Alerts,
+        Kind::Articles,
+        Kind::Guides,
+        Kind::Areas,
+        Kind::Procedures,
+        Kind::DossierStats,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -40,6 +51,8 @@ impl Kind {
             Kind::Guides => "guides",
             Kind::Areas => "areas",
             Kind::Services => "services",
+            Kind::Procedures => "procedures",
+            Kind::DossierStats => "dossier-stats",
         }
     }
 
@@ -93,6 +106,12 @@ pub fn validate(kind: Kind, body: &[u8]) -> Result<(), String> {
             })
             .map(drop),
         Kind::Services => parse_list::<cds_provincial_api::open311::Category>(body).map(drop),
+        Kind::Procedures => parse_list::<cds_provincial_api::content::Procedure>(body).map(drop),
+        Kind::DossierStats => {
+            serde_json::from_slice::<cds_provincial_api::content::DossierStats>(body)
+                .map(drop)
+                .map_err(|err| err.to_string())
+        }
     }
 }
 
@@ -143,6 +162,18 @@ pub fn list<T: DeserializeOwned>(conn: &Connection, kind: Kind) -> Result<Vec<T>
         Some(body) => Ok(serde_json::from_slice(&body)?),
         None => Ok(Vec::new()),
     }
+}
+
+/// The stored object of a kind that is one (empty until the first pull).
+pub fn object<T: DeserializeOwned>(conn: &Connection, kind: Kind) -> Result<Option<T>, StoreError> {
+    let body: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT body FROM content_cache WHERE kind = ?1",
+            [kind.key()],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(body.map(|body| serde_json::from_slice(&body)).transpose()?)
 }
 
 impl Core {

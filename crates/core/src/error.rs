@@ -33,6 +33,10 @@ pub enum Error {
     /// (e.g. rating a report that is not resolved); the message says why.
     #[error("refused by the server: {0}")]
     Refused(String),
+    /// The province asks to wait before trying again (too many wrong guesses
+    /// of a dossier's phone digits): this many seconds.
+    #[error("too many attempts: wait {seconds} s")]
+    Wait { seconds: u64 },
     /// A bug or an unexpected condition; the message is for the log.
     #[error("internal error: {0}")]
     Internal(String),

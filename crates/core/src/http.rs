@@ -31,6 +31,9 @@ pub enum FetchError {
     /// 404: the server does not have it (a dossier with that code and number).
     #[error("not found")]
     NotFound,
+    /// 429: too many attempts; try again after this many seconds.
+    #[error("too many requests: wait {wait_seconds} s")]
+    TooManyRequests { wait_seconds: u64 },
 }
 
 pub struct ApiClient {
@@ -99,6 +102,16 @@ impl ApiClient {
             StatusCode::NOT_MODIFIED => return Ok(Fetched::NotModified),
             StatusCode::OK => {}
             StatusCode::NOT_FOUND => return Err(FetchError::NotFound),
+            StatusCode::TOO_MANY_REQUESTS => {
+                let wait_seconds = response
+                    .headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(60)
+                    .min(24 * 3600);
+                return Err(FetchError::TooManyRequests { wait_seconds });
+            }
             other => return Err(FetchError::BadAnswer(format!("status {other}"))),
         }
         let etag = response

@@ -125,7 +125,9 @@ pub fn store_followed(
             |row| row.get(0),
         )
         .optional()?;
-    let changed = match before.flatten() {
+    let before = before.flatten();
+    let first = before.is_none();
+    let changed = match before {
         Some(text) => {
             let mut old: cds_domain::report::RemoteStatus = serde_json::from_str(&text)?;
             old.pulled_at_ms = 0;
@@ -134,8 +136,15 @@ pub fn store_followed(
         None => true,
     };
     conn.execute(
-        "UPDATE followed_reports SET remote = ?2 WHERE server_id = ?1",
-        params![remote.server_id, serde_json::to_string(remote)?],
+        "UPDATE followed_reports SET remote = ?2,
+             changed_at_ms = CASE WHEN ?3 THEN ?4 ELSE changed_at_ms END
+         WHERE server_id = ?1",
+        params![
+            remote.server_id,
+            serde_json::to_string(remote)?,
+            changed && !first,
+            remote.pulled_at_ms
+        ],
     )?;
     Ok(changed)
 }

@@ -96,4 +96,23 @@ pub const MIGRATIONS: &[&str] = &[
          remote TEXT,                    -- RemoteStatus as JSON, as last pulled
          followed_at_ms INTEGER NOT NULL
      ) STRICT;",
+    // 6: the last answer of each dossier looked up (shown offline with its
+    // age); when followed dossiers and reports last changed, and what the
+    // resident has opened since (the inbox's unread marks).
+    "CREATE TABLE dossier_lookups (
+         code TEXT PRIMARY KEY,
+         phone_last4 TEXT NOT NULL,
+         body TEXT NOT NULL,             -- Dossier as JSON, as last answered
+         fetched_at_ms INTEGER NOT NULL
+     ) STRICT;
+     ALTER TABLE watched_dossiers ADD COLUMN changed_at_ms INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE watched_dossiers ADD COLUMN overdue_told INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE report_remote ADD COLUMN changed_at_ms INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE followed_reports ADD COLUMN changed_at_ms INTEGER NOT NULL DEFAULT 0;
+     CREATE TABLE inbox_read (
+         kind TEXT NOT NULL,             -- report, followed, dossier, alert
+         id TEXT NOT NULL,
+         read_at_ms INTEGER NOT NULL,
+         PRIMARY KEY (kind, id)
+     ) STRICT;",
 ];

@@ -5,6 +5,27 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Something the province said, as the device holds it: when it was fetched
+/// (its age, shown offline), whether the resident follows it, and whether it
+/// is shown from the device because the province could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held<T> {
+    pub value: T,
+    pub fetched_at_ms: i64,
+    pub followed: bool,
+    pub offline: bool,
+}
+
+/// What a photo of a slip holds.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SlipScan {
+    /// The dossier code read, if one was.
+    pub code: Option<String>,
+    /// What the codes on the photo hold when none is a dossier code (a link
+    /// to another site, a product's barcode): shown, never opened.
+    pub found: Vec<String>,
+}
+
 /// Longest dossier code accepted.
 pub const MAX_CODE_CHARS: usize = 40;
 /// Shortest text that can be a dossier code.
@@ -229,5 +250,113 @@ mod tests {
         }
         assert!(!looks_like_code("ABC-DEF"), "a digit is needed");
         assert!(!looks_like_code("A1"), "too short");
+    }
+}
+
+/// A dossier's status, as the gateway names it.
+pub mod status {
+    pub const RECEIVED: &str = "received";
+    pub const PROCESSING: &str = "processing";
+    pub const SUPPLEMENT_REQUESTED: &str = "supplement_requested";
+    pub const DONE: &str = "done";
+    pub const RETURNED: &str = "returned";
+}
+
+/// Finished, one way or the other: nothing more will happen to it.
+pub fn is_finished(status: &str) -> bool {
+    matches!(status, status::DONE | status::RETURNED)
+}
+
+/// What the resident is told about a followed dossier after a pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DossierChange {
+    /// The agency asks for more documents.
+    SupplementRequested,
+    /// The result is ready.
+    ResultReady,
+    /// The agency returned it without a result.
+    Returned,
+    /// Its due date has passed and it is not finished.
+    Overdue,
+    /// Another step or status.
+    Progress,
+}
+
+/// A followed dossier that changed, for notifications.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangedDossier {
+    pub code: String,
+    pub change: DossierChange,
+}
+
+/// What to tell of a dossier that went from `before` to `after` (statuses;
+/// `progressed`: its steps or note changed too). `None`: nothing new.
+pub fn change_of(before: &str, after: &str, progressed: bool) -> Option<DossierChange> {
+    if before == after {
+        return progressed.then_some(DossierChange::Progress);
+    }
+    Some(match after {
+        status::SUPPLEMENT_REQUESTED => DossierChange::SupplementRequested,
+        status::DONE => DossierChange::ResultReady,
+        status::RETURNED => DossierChange::Returned,
+        _ => DossierChange::Progress,
+    })
+}
+
+/// Vietnam's offset from UTC (no daylight saving).
+const VIETNAM_OFFSET_MS: i64 = 7 * 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// Whole calendar days (in Vietnam) from `now_ms` to `due_ms`: positive while
+/// days are left, 0 on the due day, negative once late.
+pub fn days_until(due_ms: i64, now_ms: i64) -> i64 {
+    let day = |ms: i64| (ms + VIETNAM_OFFSET_MS).div_euclid(DAY_MS);
+    day(due_ms) - day(now_ms)
+}
+
+/// Past its due day and not finished.
+pub fn is_overdue(status: &str, due_ms: i64, now_ms: i64) -> bool {
+    !is_finished(status) && days_until(due_ms, now_ms) < 0
+}
+
+#[cfg(test)]
+mod change_tests {
+    use super::*;
+
+    #[test]
+    fn what_a_resident_is_told() {
+        use DossierChange as C;
+        assert_eq!(change_of("processing", "processing", false), None);
+        assert_eq!(
+            change_of("processing", "processing", true),
+            Some(C::Progress)
+        );
+        assert_eq!(
+            change_of("processing", "supplement_requested", true),
+            Some(C::SupplementRequested)
+        );
+        assert_eq!(change_of("processing", "done", true), Some(C::ResultReady));
+        assert_eq!(change_of("received", "returned", false), Some(C::Returned));
+        assert_eq!(
+            change_of("supplement_requested", "processing", true),
+            Some(C::Progress)
+        );
+    }
+
+    #[test]
+    fn days_are_vietnamese_calendar_days() {
+        // 2026-11-29 23:30 in Huế is 16:30 UTC; due the next day at 08:00 UTC+7.
+        let now = 1_795_969_800_000; // 2026-11-29T16:30:00Z
+        let due_tomorrow = 1_796_000_400_000; // 2026-11-30T01:00:00Z (08:00 in Huế)
+        assert_eq!(days_until(due_tomorrow, now), 1);
+        assert_eq!(days_until(now, now), 0);
+        assert_eq!(days_until(now - 3 * DAY_MS, now), -3);
+        assert!(is_overdue("processing", now - DAY_MS, now));
+        assert!(!is_overdue("done", now - DAY_MS, now));
+        assert!(
+            !is_overdue("processing", now, now),
+            "the due day itself is not late"
+        );
     }
 }

@@ -7,10 +7,13 @@ pub mod catalogue;
 pub mod dossier;
 pub mod geo;
 pub mod home;
+pub mod inbox;
 pub mod lang;
+pub mod links;
 pub mod outbox;
 pub mod report;
 pub mod sync;
+pub mod text;
 pub mod time;
 
 pub use catalogue::{Block, BlockKind, Catalogue, CatalogueError, Feature, Tile, TileAction};

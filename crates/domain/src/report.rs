@@ -122,6 +122,10 @@ pub enum Field {
     Reason,
     /// The rating of a fixed report (1–5).
     Rating,
+    /// A dossier's code (on the appointment slip).
+    DossierCode,
+    /// The last four digits of the phone number on the slip.
+    PhoneDigits,
 }
 
 /// What is wrong with it, with the limit where there is one, so that the UI can

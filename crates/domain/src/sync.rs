@@ -67,8 +67,8 @@ pub struct SyncSummary {
     pub changed_reports: Vec<String>,
     /// Content lists that changed: `alerts`, `articles`, `guides`.
     pub changed_content: Vec<String>,
-    /// Watched dossiers whose status changed.
-    pub changed_dossiers: Vec<String>,
+    /// Followed dossiers that changed, and what to tell of each.
+    pub changed_dossiers: Vec<crate::dossier::ChangedDossier>,
     /// Part of the province's API could not be reached.
     pub offline: bool,
 }

@@ -13,6 +13,9 @@ pub struct UiError {
     /// For `InvalidInput`: which field broke which rule, to say next to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalid: Option<Invalid>,
+    /// For `TooManyAttempts`: how long to wait, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_seconds: Option<u64>,
 }
 
 /// What went wrong, as something the user or the UI can act on.
@@ -45,6 +48,10 @@ pub enum ErrorCode {
     Refused,
     /// The UI and the shell disagree (a bug): a response did not match its type.
     Protocol,
+    /// Too many attempts (wrong dossier digits): wait `wait_seconds`.
+    TooManyAttempts,
+    /// A link to a page the app does not open (not https, or not a trusted host).
+    LinkNotAllowed,
     /// Anything else; a bug to report.
     Internal,
 }
@@ -55,6 +62,7 @@ impl UiError {
             code,
             message: message.into(),
             invalid: None,
+            wait_seconds: None,
         }
     }
 }

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 pub use cds_domain::{
     HomeScreen, Lang,
+    dossier::{Held, SlipScan},
     geo::{Area, Placement},
+    inbox::{Inbox, InboxItem, InboxKind},
     outbox::OutboxState,
     report::{
         Cursor, Followed, Invalid, PhotoAdded, PublicReport, Receipt, ReportDetail, ReportDraft,
@@ -21,7 +23,10 @@ pub use cds_domain::{
     },
     sync::{DataUse, Network, SyncEvent},
 };
-pub use cds_provincial_api::open311::{Category, Datatype, FeedbackAction};
+pub use cds_provincial_api::{
+    content::{AgencyOnTime, Dossier, DossierStats, DossierStep, Procedure},
+    open311::{Category, Datatype, FeedbackAction},
+};
 
 /// Defines a command: `command!(Type, "name", Request, Response)`.
 macro_rules! command {
@@ -37,15 +42,21 @@ macro_rules! command {
 }
 
 pub mod areas;
+pub mod dossiers;
 pub mod error;
 pub mod home;
+pub mod inbox;
+pub mod links;
 pub mod public_reports;
 pub mod reports;
 pub mod sync;
 
 pub use areas::*;
+pub use dossiers::*;
 pub use error::*;
 pub use home::*;
+pub use inbox::*;
+pub use links::*;
 pub use public_reports::*;
 pub use reports::*;
 pub use sync::*;
@@ -91,6 +102,9 @@ const FEATURES: &[&[&str]] = &[
     areas::COMMANDS,
     reports::COMMANDS,
     public_reports::COMMANDS,
+    dossiers::COMMANDS,
+    inbox::COMMANDS,
+    links::COMMANDS,
 ];
 
 /// Every command the shell registers. The shell's build script generates an

@@ -27,6 +27,9 @@ struct Outcome {
     why: Option<ScanError>,
 }
 
+const CLEAN_QR: &str = "clean slip, QR code (link)";
+const CLEAN_CODE_128: &str = "clean slip, Code 128";
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -43,7 +46,7 @@ fn row(label: &str, outcomes: &[&Outcome]) {
     let share = 100.0 * right as f64 / outcomes.len().max(1) as f64;
     let read_right = format!("{right} ({share:.1} %)");
     println!(
-        "| {label:<42} | {:>6} | {read_right:>16} | {misread:>7} | {:>6.1} | {:>6.1} | {:>6.1} |",
+        "| {label:<46} | {:>6} | {read_right:>16} | {misread:>7} | {:>6.1} | {:>6.1} | {:>6.1} |",
         outcomes.len(),
         percentile(&times, 0.5),
         percentile(&times, 0.95),
@@ -62,12 +65,8 @@ fn main() {
     let code = "H46.23-261129-0001";
     let mut baselines = Vec::new();
     for (kind, qr, barcode) in [
-        (
-            "clean slip, QR code (link)",
-            Some(slip::lookup_url(code)),
-            None,
-        ),
-        ("clean slip, Code 128", None, Some(code.to_owned())),
+        (CLEAN_QR, Some(slip::lookup_url(code)), None),
+        (CLEAN_CODE_128, None, Some(code.to_owned())),
     ] {
         let paper = slip::draw(&slip::Slip {
             qr,
@@ -159,15 +158,17 @@ fn main() {
         "\nreading dossier codes from slip photos (release build; default budget 1.5 s; {count} phone photos, 2–12 MP, turned up to 15° and by quarter turns, perspective, blur, dim light, noise; JPEG quality 85)\n"
     );
     println!(
-        "| images                                     | photos | read right       | misread | p50 ms | p95 ms | max ms |"
+        "| {:<46} | photos | read right       | misread | p50 ms | p95 ms | max ms |",
+        "images"
     );
     println!(
-        "|--------------------------------------------|--------|------------------|---------|--------|--------|--------|"
+        "|{}|--------|------------------|---------|--------|--------|--------|",
+        "-".repeat(48)
     );
-    for kind in ["clean QR code (link)", "clean Code 128"] {
+    for kind in [CLEAN_QR, CLEAN_CODE_128] {
         let set: Vec<&Outcome> = baselines.iter().filter(|o| o.kind == kind).collect();
         let mp = set.first().map_or(0.0, |o| o.megapixels);
-        row(&format!("baseline: {kind}, slip {mp:.1} MP"), &set);
+        row(&format!("baseline: {kind}, {mp:.1} MP"), &set);
     }
     let all: Vec<&Outcome> = outcomes.iter().collect();
     row("phone photos, all", &all);

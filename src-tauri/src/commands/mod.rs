@@ -2,7 +2,10 @@
 //! request → `cds-core` → response; the contract (names and types) is `cds-ipc`.
 
 pub mod areas;
+pub mod dossiers;
 pub mod home;
+pub mod inbox;
+pub mod links;
 pub mod public_reports;
 pub mod reports;
 pub mod sync;

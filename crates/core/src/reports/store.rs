@@ -636,6 +636,7 @@ pub fn store_remote(
             |row| row.get(0),
         )
         .optional()?;
+    let first = before.is_none();
     let changed = match before {
         Some(body) => {
             let mut old: cds_domain::report::RemoteStatus = serde_json::from_str(&body)?;
@@ -644,11 +645,21 @@ pub fn store_remote(
         }
         None => true,
     };
+    // News for the inbox: a change after the province's first word.
+    let news = changed && !first;
     conn.execute(
-        "INSERT INTO report_remote (report_id, body, updated_datetime, pulled_at_ms) VALUES (?1, ?2, ?3, ?4)
+        "INSERT INTO report_remote (report_id, body, updated_datetime, pulled_at_ms, changed_at_ms)
+             VALUES (?1, ?2, ?3, ?4, 0)
          ON CONFLICT (report_id) DO UPDATE SET body = excluded.body,
-             updated_datetime = excluded.updated_datetime, pulled_at_ms = excluded.pulled_at_ms",
-        params![report_id, serde_json::to_string(remote)?, remote.updated_datetime, remote.pulled_at_ms],
+             updated_datetime = excluded.updated_datetime, pulled_at_ms = excluded.pulled_at_ms,
+             changed_at_ms = CASE WHEN ?5 THEN excluded.pulled_at_ms ELSE changed_at_ms END",
+        params![
+            report_id,
+            serde_json::to_string(remote)?,
+            remote.updated_datetime,
+            remote.pulled_at_ms,
+            news
+        ],
     )?;
     Ok(changed)
 }

@@ -41,6 +41,14 @@ fn database_at(dir: &std::path::Path, version: usize) {
             [],
         )
         .unwrap();
+        conn.execute(
+            "INSERT INTO watched_dossiers (code, phone_last4, body, added_at_ms, pulled_at_ms)
+             VALUES ('H46.01-250101-0001', '1234', ?1, 1, 1)",
+            [r#"{"code":"H46.01-250101-0001","procedure":"Đăng ký khai sinh","agency":"UBND phường Phú Xuân",
+                 "received_date":"2025-01-01T00:00:00Z","due_date":"2025-01-02T00:00:00Z","finished_date":null,
+                 "status":"processing","steps":[],"on_time":false}"#],
+        )
+        .unwrap();
     }
 }
 
@@ -70,6 +78,19 @@ async fn every_earlier_version_migrates_and_keeps_its_data() {
             assert_eq!(draft.draft.description, "cũ");
         }
         if version >= 4 {
+            let dossiers = core.followed_dossiers().await.unwrap();
+            assert_eq!(
+                dossiers[0].value.procedure, "Đăng ký khai sinh",
+                "from version {version}"
+            );
+            let inbox = core.inbox().await.unwrap();
+            assert!(
+                inbox
+                    .items
+                    .iter()
+                    .any(|i| i.id == "H46.01-250101-0001" && !i.unread),
+                "from version {version}"
+            );
             core.follow("p1".into()).await.unwrap();
             let followed = core.followed().await.unwrap();
             assert_eq!(

@@ -484,7 +484,7 @@ fn tolerant_of_what_other_open311_servers_return() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pulls_content_with_etags_and_follows_watched_dossiers() {
+async fn pulls_content_with_etags() {
     let gw_dir = tempfile::tempdir().unwrap();
     let app_dir = tempfile::tempdir().unwrap();
     let url = gateway(gw_dir.path()).await;
@@ -494,7 +494,11 @@ async fn pulls_content_with_etags_and_follows_watched_dossiers() {
         "nothing before the first pull"
     );
     let first = core.pull_content().await.unwrap();
-    assert_eq!(first.changed.len(), 4, "alerts, articles, guides, areas");
+    assert_eq!(
+        first.changed.len(),
+        6,
+        "alerts, articles, guides, areas, procedures, dossier statistics"
+    );
     assert!(!first.offline);
     assert_eq!(
         core.pull_content().await.unwrap().changed,
@@ -505,41 +509,6 @@ async fn pulls_content_with_etags_and_follows_watched_dossiers() {
     assert!(!core.articles().await.unwrap().is_empty());
     assert!(core.guides().await.unwrap()[0].steps.len() >= 3);
 
-    let db = gw_dir.path().join("gateway.sqlite3");
-    let (code, digits): (String, String) = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row(
-            "SELECT code, phone_last4 FROM dossiers WHERE status = 'processing' LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    let wrong = if digits == "0000" { "1111" } else { "0000" };
-    assert!(matches!(
-        core.watch_dossier(code.clone(), wrong.into()).await,
-        Err(cds_core::Error::NotFound)
-    ));
-    assert!(matches!(
-        core.watch_dossier("../etc".into(), digits.clone()).await,
-        Err(cds_core::Error::Invalid(_))
-    ));
-    let dossier = core
-        .watch_dossier(code.to_lowercase(), digits)
-        .await
-        .unwrap();
-    assert_eq!(dossier.code, code);
-    assert_eq!(dossier.status, "processing");
-    assert_eq!(core.pull_dossiers().await.unwrap(), Vec::<String>::new());
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .execute(
-            "UPDATE dossiers SET status = 'done', finished_ms = received_ms + 1000 WHERE code = ?1",
-            [&code],
-        )
-        .unwrap();
-    assert_eq!(core.pull_dossiers().await.unwrap(), vec![code.clone()]);
-    assert_eq!(core.dossiers().await.unwrap()[0].status, "done");
-
     drop(core);
     let core = open_for(
         app_dir.path(),
@@ -549,11 +518,6 @@ async fn pulls_content_with_etags_and_follows_watched_dossiers() {
     .await;
     assert!(core.pull_content().await.unwrap().offline);
     assert_eq!(core.alerts().await.unwrap().len(), 2, "kept offline");
-    assert_eq!(core.dossiers().await.unwrap().len(), 1);
-    assert!(matches!(
-        core.watch_dossier(code, "1234".into()).await,
-        Err(cds_core::Error::Unreachable(_))
-    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
