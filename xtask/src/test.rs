@@ -150,8 +150,11 @@ fn fuzz_gateway() -> Result {
             "50",
             "--seed",
             "46",
+            // One worker: with two, schemathesis 4.32's generator races with
+            // itself (a Python-side KeyError or "AST constructor recursion depth
+            // mismatch" in hypothesis), a failure of the tool, not the server.
             "--workers",
-            "2",
+            "1",
         ])
         .output()
         .map_err(|err| format!("cannot run schemathesis: {err}"))?;
