@@ -335,7 +335,11 @@ fn outcome(run: &proc::Timed) -> String {
     if run.success {
         "accepted".into()
     } else {
-        let reason = run.stderr.lines().next().unwrap_or_default();
+        let reason = run
+            .stderr
+            .lines()
+            .find(|line| !line.trim().is_empty() && !line.starts_with("peak_kib="))
+            .unwrap_or_default();
         format!("failed: {}", reason.chars().take(60).collect::<String>()).replace('|', "/")
     }
 }

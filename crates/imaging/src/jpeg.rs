@@ -57,9 +57,10 @@ impl Frame {
 /// the frame's MCU count and restart interval call for. Cameras and phones
 /// write all of this exactly; a file that breaks it is damaged or crafted.
 /// Data after the end-of-image marker (phone vendors' trailers) is allowed.
-/// It also refuses what would cost too much to decode (segments, scans, block
-/// visits) and the kinds of JPEG we do not read (not 8-bit, lossless above
-/// 8 bits, arithmetic coding, hierarchical frames).
+/// It also refuses what would cost too much to decode (a nominal size past
+/// the limits, segments, scans, block visits) and the kinds of JPEG we do not
+/// read (not 8-bit, lossless above 8 bits, arithmetic coding, hierarchical
+/// frames).
 pub fn check_jpeg_structure(bytes: &[u8]) -> Result<(), PhotoError> {
     layout(bytes).map(|_| ())
 }
@@ -130,6 +131,7 @@ fn layout(bytes: &[u8]) -> Result<Frame, PhotoError> {
                     }
                     _ => {}
                 }
+                check_size(u64::from(width), u64::from(height))?;
                 let mut components = Vec::with_capacity(count);
                 for k in 0..count {
                     let id = segment[6 + 3 * k];
@@ -309,7 +311,6 @@ pub(crate) fn decode(
     deadline: &Deadline,
 ) -> Result<Decoded, PhotoError> {
     let frame = &layout(bytes)?;
-    check_size(u64::from(frame.width), u64::from(frame.height))?;
     let target = pixels::fit(frame.width, frame.height, max_edge);
     let eighths = if frame.lossless {
         8
