@@ -159,9 +159,10 @@ fn geo() -> Result {
 /// (libvips) to the same size and quality, as processes, alternating, several
 /// runs each: median wall time, output bytes, peak memory, and SSIM against a
 /// high-quality reference (Lanczos3 in floats from the full-size original,
-/// `examples/quality.rs`). Then large photos (50 MP, 108 MP, a 20,000 px
-/// panorama, Display P3, a 12 MP HEIC; made by `examples/samples.rs`) and the
-/// hostile set, once each through both: the worst time and memory.
+/// `examples/quality.rs`). Then large photos (50 MP baseline and progressive,
+/// 108 MP, a 20,000 px panorama, Display P3, a 12 MP HEIC; made by
+/// `examples/samples.rs`), 3 runs each through both, and the hostile set,
+/// once each through both: the worst time and memory.
 fn photos() -> Result {
     const RUNS: usize = 15;
     crate::setup::apt_install_missing(&["libvips-tools", "time", "libheif-dev"])?;

@@ -1,7 +1,8 @@
 //! `samples hostile DIR` writes the generated hostile photos (committed under
 //! `assets/test-images/hostile/`); `samples large DIR` writes large photos
-//! for `cargo xtask bench photos` (a 50 MP, a 108 MP and a 20,000 × 1,000 px
-//! JPEG, a Display P3 JPEG, and a 12 MP HEIC with the `heif` feature). Run
+//! for `cargo xtask bench photos` (a 50 MP baseline and a 50 MP progressive,
+//! a 108 MP and a 20,000 × 1,000 px JPEG, a Display P3 JPEG, and a 12 MP HEIC
+//! with the `heif` feature). Run
 //! with `--features samples` (and `heif`).
 
 #![allow(clippy::print_stdout)]
@@ -65,6 +66,11 @@ fn large(dir: &Path) -> Result<(), String> {
         dir,
         "phone-108mp-12000x9000.jpg",
         &samples::gradient_jpeg(12_000, 9_000, Some(&gps)),
+    )?;
+    write(
+        dir,
+        "phone-50mp-8192x6144-progressive.jpg",
+        &samples::progressive_gradient_jpeg(8192, 6144),
     )?;
     write(
         dir,

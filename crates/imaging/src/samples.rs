@@ -75,6 +75,16 @@ pub fn gps_orientation_time(lat: f64, lon: f64, orientation: u16) -> Vec<exif::F
 /// colour gradient generated row by row (a 108 MP one takes no more memory
 /// than a row of blocks), with `tiff` as its EXIF when given.
 pub fn gradient_jpeg(width: u16, height: u16, tiff: Option<&[u8]>) -> Vec<u8> {
+    gradient(width, height, tiff, false)
+}
+
+/// The same gradient as a progressive JPEG (the encoder holds every block
+/// while it writes the scans: about 200 bytes a pixel-block).
+pub fn progressive_gradient_jpeg(width: u16, height: u16) -> Vec<u8> {
+    gradient(width, height, None, true)
+}
+
+fn gradient(width: u16, height: u16, tiff: Option<&[u8]>, progressive: bool) -> Vec<u8> {
     struct Gradient(u16, u16);
     impl jpeg_encoder::ImageBuffer for Gradient {
         fn get_jpeg_color_type(&self) -> jpeg_encoder::JpegColorType {
@@ -98,6 +108,7 @@ pub fn gradient_jpeg(width: u16, height: u16, tiff: Option<&[u8]>) -> Vec<u8> {
     }
     let mut out = Vec::new();
     let mut encoder = jpeg_encoder::Encoder::new(&mut out, 85);
+    encoder.set_progressive(progressive);
     if let Some(tiff) = tiff {
         encoder.add_exif_metadata(tiff).unwrap();
     }
