@@ -65,9 +65,12 @@ pub fn rule_text(lang: Lang, rule: cds_domain::report::Rule) -> String {
         Rule::TooLarge { max } => (Key::RuleTooLarge, max / (1024 * 1024)),
         Rule::Empty => (Key::RuleEmpty, 0),
         Rule::NotSupported => (Key::RuleNotSupported, 0),
+        Rule::AvifNotSupported => (Key::RuleAvifNotSupported, 0),
         Rule::NotAnImage => (Key::RuleNotAnImage, 0),
         Rule::Damaged => (Key::RuleDamaged, 0),
         Rule::TooManyPixels => (Key::RuleTooManyPixels, 0),
+        Rule::TooComplex => (Key::RuleTooComplex, 0),
+        Rule::UnsupportedJpeg => (Key::RuleUnsupportedJpeg, 0),
         Rule::OutsideProvince => (Key::RuleOutsideProvince, 0),
     };
     fill(lang, key, &[("max", &max.to_string())])

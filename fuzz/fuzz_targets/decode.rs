@@ -1,6 +1,9 @@
-//! Fuzz target: any bytes through the photo pipeline (sniff, structure check,
-//! decode under limits, EXIF, scale, encode). It must return, never panic, and
-//! what it returns must be a JPEG within the size asked for.
+//! Fuzz target: any bytes through the photo pipeline (sniff, structure check
+//! with its segment, scan and work caps, decode under the memory and time
+//! budgets, EXIF (WebP's with or without its prefix), scale, colour profile to
+//! sRGB, encode). It must return, never panic, and what it returns must be a
+//! JPEG within the size asked for. (HEIF/AVIF go to libheif only with the
+//! `heif` feature, which this target leaves off: it fuzzes our code.)
 
 #![no_main]
 

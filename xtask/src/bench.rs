@@ -1,6 +1,7 @@
 //! `cargo xtask bench [NAME]`: benchmarks, each printed as a table with its
 //! baseline measured in the same run.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::{Result, proc, root, step};
@@ -178,20 +179,27 @@ fn scan() -> Result {
 
 /// The 8 MP phone photo through our pipeline and through `vipsthumbnail`
 /// (libvips) to the same size and quality, as processes, alternating, several
-/// runs each: median wall time, output bytes, peak memory.
+/// runs each: median wall time, output bytes, peak memory, and SSIM against a
+/// high-quality reference (Lanczos3 in floats from the full-size original,
+/// `examples/quality.rs`). Then large photos (50 MP baseline and progressive,
+/// 108 MP, a 20,000 px panorama, Display P3, a 12 MP HEIC; made by
+/// `examples/samples.rs`), 3 runs each through both, and the hostile set,
+/// once each through both: the worst time and memory.
 fn photos() -> Result {
     const RUNS: usize = 15;
-    crate::setup::apt_install_missing(&["libvips-tools", "time"])?;
+    crate::setup::apt_install_missing(&["libvips-tools", "time", "libheif-dev"])?;
     step("photos: building the pipeline (release build)");
     proc::run(Command::new("cargo").current_dir(root()).args([
         "build",
         "--release",
         "--package",
         "cds-imaging",
-        "--example",
-        "photo",
+        "--examples",
+        "--features",
+        "heif,samples",
     ]))?;
-    let ours = crate::target_dir().join("release/examples/photo");
+    let examples = crate::target_dir().join("release/examples");
+    let ours = examples.join("photo");
     let input = root().join("assets/test-images/phone-iphone-3264x2448-gps.jpg");
     let out_dir = crate::target_dir().join("bench-photos");
     std::fs::create_dir_all(&out_dir).map_err(|err| format!("{}: {err}", out_dir.display()))?;
@@ -202,18 +210,8 @@ fn photos() -> Result {
     step(&format!("photos: {RUNS} runs each, alternating"));
     for _ in 0..RUNS {
         for (k, command) in [
-            {
-                let mut c = Command::new(&ours);
-                c.arg(&input).arg(&ours_out).arg("1600");
-                c
-            },
-            {
-                let mut c = Command::new("vipsthumbnail");
-                c.arg(&input)
-                    .args(["--size", "1600x1600", "-o"])
-                    .arg(format!("{}[Q=80,strip]", vips_out.display()));
-                c
-            },
+            ours_command(&ours, &input, &ours_out),
+            vips_command(&input, &vips_out),
         ]
         .into_iter()
         .enumerate()
@@ -223,35 +221,194 @@ fn photos() -> Result {
             peaks[k] = peaks[k].max(peak_kib);
         }
     }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
+    let ssim = ssim(&examples.join("quality"), &input, &[&ours_out, &vips_out])?;
     let (ours_ms, vips_ms) = (median(&mut timings[0]) * 1e3, median(&mut timings[1]) * 1e3);
-    let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
     println!(
-        "\nphoto pipeline: {} (3264×2448, {} bytes) → long edge 1600, JPEG quality 80, no metadata; {RUNS} runs each as a process, alternating\n",
-        input
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        "\nphoto pipeline: {} (3264×2448, {} bytes) → long edge 1600, JPEG quality 80, no metadata; {RUNS} runs each as a process, alternating; SSIM (luma, 11×11 Gaussian) against the original scaled by Lanczos3 in floats\n",
+        file_name(&input),
         size(&input)
     );
-    println!("| pipeline                | median ms | output bytes | peak memory MiB |");
-    println!("|-------------------------|-----------|--------------|-----------------|");
+    println!("| pipeline                | median ms | output bytes | peak memory MiB | SSIM   |");
+    println!("|-------------------------|-----------|--------------|-----------------|--------|");
     println!(
-        "| ours (cds-imaging)      | {ours_ms:>9.1} | {:>12} | {:>15.1} |",
+        "| ours (cds-imaging)      | {ours_ms:>9.1} | {:>12} | {:>15.1} | {:.4} |",
         size(&ours_out),
-        peaks[0] as f64 / 1024.0
+        mib(peaks[0]),
+        ssim[0]
     );
     println!(
-        "| vipsthumbnail (libvips) | {vips_ms:>9.1} | {:>12} | {:>15.1} |",
+        "| vipsthumbnail (libvips) | {vips_ms:>9.1} | {:>12} | {:>15.1} | {:.4} |",
         size(&vips_out),
-        peaks[1] as f64 / 1024.0
+        mib(peaks[1]),
+        ssim[1]
     );
     println!(
         "\nratio ours / vipsthumbnail: {:.2}× the time",
         ours_ms / vips_ms
     );
+
+    step("photos: large photos (made by examples/samples.rs), 3 runs each");
+    let large = out_dir.join("large");
+    proc::run(
+        Command::new(examples.join("samples"))
+            .arg("large")
+            .arg(&large),
+    )?;
+    println!(
+        "\nlarge photos → long edge 1600; median of 3 runs as processes; peak memory of the process\n"
+    );
+    println!("| photo | bytes | ours ms | ours MiB | ours | vips ms | vips MiB | vips |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for photo in files(&large, |name| !name.starts_with("out-"))? {
+        let ours_out = large.join(format!("out-ours-{}.jpg", file_name(&photo)));
+        let vips_out = large.join(format!("out-vips-{}.jpg", file_name(&photo)));
+        let mut rows = Vec::new();
+        for vips in [false, true] {
+            let command = || {
+                if vips {
+                    vips_command(&photo, &vips_out)
+                } else {
+                    ours_command(&ours, &photo, &ours_out)
+                }
+            };
+            let mut runs: Vec<proc::Timed> = Vec::new();
+            for _ in 0..3 {
+                runs.push(proc::timed(command())?);
+            }
+            let mut times: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
+            let peak = runs.iter().map(|r| r.peak_kib).max().unwrap_or(0);
+            rows.push((median(&mut times) * 1e3, peak, outcome(&runs[0])));
+        }
+        println!(
+            "| {} | {} | {:.0} | {:.1} | {} | {:.0} | {:.1} | {} |",
+            file_name(&photo),
+            size(&photo),
+            rows[0].0,
+            mib(rows[0].1),
+            rows[0].2,
+            rows[1].0,
+            mib(rows[1].1),
+            rows[1].2
+        );
+    }
+
+    step("photos: the hostile set, once each");
+    let hostile_dir = root().join("assets/test-images/hostile");
+    let scratch = out_dir.join("hostile-out.jpg");
+    println!("\nhostile set (assets/test-images/hostile): each file once through both\n");
+    println!("| file | ours ms | ours MiB | ours | vips ms | vips MiB | vips |");
+    println!("|---|---|---|---|---|---|---|");
+    let mut worst = [(0f64, String::new()), (0f64, String::new())];
+    let mut worst_peak = [(0u64, String::new()), (0u64, String::new())];
+    for file in files(&hostile_dir, |_| true)? {
+        let runs = [
+            proc::timed(ours_command(&ours, &file, &scratch))?,
+            proc::timed(vips_command(&file, &scratch))?,
+        ];
+        for (k, run) in runs.iter().enumerate() {
+            if run.seconds > worst[k].0 {
+                worst[k] = (run.seconds, file_name(&file));
+            }
+            if run.peak_kib > worst_peak[k].0 {
+                worst_peak[k] = (run.peak_kib, file_name(&file));
+            }
+        }
+        println!(
+            "| {} | {:.0} | {:.1} | {} | {:.0} | {:.1} | {} |",
+            file_name(&file),
+            runs[0].seconds * 1e3,
+            mib(runs[0].peak_kib),
+            outcome(&runs[0]),
+            runs[1].seconds * 1e3,
+            mib(runs[1].peak_kib),
+            outcome(&runs[1])
+        );
+    }
+    for (k, name) in ["ours", "vipsthumbnail"].iter().enumerate() {
+        println!(
+            "\nworst case, {name}: {:.0} ms ({}), {:.1} MiB ({})",
+            worst[k].0 * 1e3,
+            worst[k].1,
+            mib(worst_peak[k].0),
+            worst_peak[k].1
+        );
+    }
     Ok(())
+}
+
+fn ours_command(ours: &Path, input: &Path, output: &Path) -> Command {
+    let mut c = Command::new(ours);
+    c.arg(input).arg(output).arg("1600");
+    c
+}
+
+fn vips_command(input: &Path, output: &Path) -> Command {
+    let mut c = Command::new("vipsthumbnail");
+    c.arg(input)
+        .args(["--size", "1600x1600", "-o"])
+        .arg(format!("{}[Q=80,strip]", output.display()));
+    c
+}
+
+/// A run's outcome in a few words: ours prints it; vips succeeds or not.
+fn outcome(run: &proc::Timed) -> String {
+    if let Some(line) = run.stdout.lines().find_map(|l| l.strip_prefix("outcome=")) {
+        return line.replace('|', "/");
+    }
+    if run.success {
+        "accepted".into()
+    } else {
+        let reason = run
+            .stderr
+            .lines()
+            .find(|line| !line.trim().is_empty() && !line.starts_with("peak_kib="))
+            .unwrap_or_default();
+        format!("failed: {}", reason.chars().take(60).collect::<String>()).replace('|', "/")
+    }
+}
+
+/// SSIM of each output against the reference made from `original`.
+fn ssim(quality: &Path, original: &Path, outputs: &[&Path]) -> Result<Vec<f64>> {
+    let mut cmd = Command::new(quality);
+    cmd.arg(original).args(outputs);
+    let printed = proc::output(&mut cmd).ok_or("the quality example failed")?;
+    let values: Vec<f64> = printed
+        .lines()
+        .filter_map(|line| line.strip_prefix("ssim="))
+        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .collect();
+    if values.len() == outputs.len() {
+        Ok(values)
+    } else {
+        Err(format!("no SSIM in: {printed}"))
+    }
+}
+
+fn files(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|err| format!("{}: {err}", dir.display()))?
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .filter(|path| path.is_file() && keep(&file_name(path)))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn size(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }

@@ -34,6 +34,25 @@ pub fn output(cmd: &mut Command) -> Option<String> {
 /// Runs `cmd` under GNU time; returns its wall time in seconds and its peak
 /// resident memory in KiB. Fails if the command fails.
 pub fn timed_with_peak(cmd: Command) -> Result<(f64, u64)> {
+    let program = cmd.get_program().to_owned();
+    let run = timed(cmd)?;
+    if !run.success {
+        return Err(format!("{program:?} failed: {}", run.stderr));
+    }
+    Ok((run.seconds, run.peak_kib))
+}
+
+/// A process run under `/usr/bin/time`, whether it succeeded or not.
+pub struct Timed {
+    pub seconds: f64,
+    pub peak_kib: u64,
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `cmd` under `/usr/bin/time`: wall time, peak memory, exit, output.
+pub fn timed(cmd: Command) -> Result<Timed> {
     let mut timed = Command::new("/usr/bin/time");
     timed.args(["-f", "peak_kib=%M"]).arg(cmd.get_program());
     timed.args(cmd.get_args());
@@ -42,17 +61,20 @@ pub fn timed_with_peak(cmd: Command) -> Result<(f64, u64)> {
         .output()
         .map_err(|err| format!("{:?}: {err}", cmd.get_program()))?;
     let seconds = started.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if !output.status.success() {
-        return Err(format!("{:?} failed: {stderr}", cmd.get_program()));
-    }
-    let peak = stderr
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let peak_kib = stderr
         .lines()
         .rev()
         .find_map(|line| line.strip_prefix("peak_kib="))
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| format!("no peak memory in: {stderr}"))?;
-    Ok((seconds, peak))
+    Ok(Timed {
+        seconds,
+        peak_kib,
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr,
+    })
 }
 
 pub fn on_path(program: &str) -> bool {

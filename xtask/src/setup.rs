@@ -13,12 +13,14 @@ pub enum Needs {
     Test,
 }
 
-/// Debian packages WebKitGTK and Tauri need to build and run the app, the
+/// Debian packages WebKitGTK and Tauri need to build and run the app (and
+/// libheif, which the engine reads HEIC/HEIF and AVIF photos with), the
 /// virtual display and the screenshot tool.
 const PACKAGES_RUN: &[&str] = &[
     "build-essential",
     "pkg-config",
     "file",
+    "libheif-dev",
     "libwebkit2gtk-4.1-dev",
     "libgtk-3-dev",
     "librsvg2-dev",

@@ -181,7 +181,7 @@ pub(super) fn Photos(form: Form) -> impl IntoView {
             <label class="button file-button">
                 {form.t(Key::ReportAddPhotos)}
                 <input id="photo-input" class="visually-hidden" type="file" multiple
-                    accept="image/jpeg,image/png,image/webp,image/heic,image/heif" capture="environment"
+                    accept="image/jpeg,image/png,image/webp,image/heic,image/heif,image/avif" capture="environment"
                     prop:disabled={move || form.photo_busy.get() || photos().len() >= MAX_PHOTOS}
                     on:change=on_files />
             </label>

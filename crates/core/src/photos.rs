@@ -214,6 +214,7 @@ impl Core {
             height,
             thumbnail,
             exif,
+            colour_managed: _,
         } = processed;
         let hash = hash(&jpeg);
         // The thumbnail first, like the photo: a crash or a refusal in between
@@ -326,7 +327,16 @@ impl Core {
             .media(&url, MAX_BYTES, &allowed)
             .await
             .map_err(Error::Unreachable)?;
-        imaging::sniff(&bytes).map_err(|err| Error::Invalid(err.into()))?;
+        // Only what the web view shows as is (the gateway accepts no other).
+        match imaging::sniff(&bytes) {
+            Ok(format) if format.web_safe() => {}
+            Ok(format) => {
+                return Err(Error::Invalid(
+                    imaging::PhotoError::NotSupported(format).into(),
+                ));
+            }
+            Err(err) => return Err(Error::Invalid(err.into())),
+        }
         let (store, kept) = (path, bytes.clone());
         let written = tokio::task::spawn_blocking(move || {
             if let Some(dir) = store.parent() {

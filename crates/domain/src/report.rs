@@ -151,14 +151,23 @@ pub enum Rule {
     },
     /// An empty file.
     Empty,
-    /// A photo format the app cannot read (HEIC/HEIF): choose JPEG.
+    /// A HEIC/HEIF photo on a build that cannot read it: choose JPEG.
     NotSupported,
+    /// An AVIF photo on a build that cannot read it: choose JPEG.
+    AvifNotSupported,
     /// Not a JPEG, PNG or WebP image.
     NotAnImage,
     /// An image whose data is damaged.
     Damaged,
-    /// An image with more pixels than allowed (or a side of 0).
+    /// An image with more pixels than allowed (or a side of 0), or one whose
+    /// decoding would take more memory than a photo may.
     TooManyPixels,
+    /// An image built so that reading it would take too long (thousands of
+    /// progressive scans, or a decode past the time budget).
+    TooComplex,
+    /// A JPEG of a kind the app does not read: 12- or 16-bit samples,
+    /// lossless above 8 bits, arithmetic coding or hierarchical frames.
+    UnsupportedJpeg,
     /// A point outside the province the app serves.
     OutsideProvince,
 }

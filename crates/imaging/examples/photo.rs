@@ -1,6 +1,8 @@
 //! `photo INPUT OUTPUT [MAX_EDGE]`: runs the photo pipeline on one file and
-//! writes the JPEG it makes; prints `peak_rss_kib=N` (this process's high-water
-//! mark). `cargo xtask bench photos` times it next to `vipsthumbnail`.
+//! writes the JPEG it makes; prints `outcome=accepted W×H` or
+//! `outcome=refused: REASON` (a refusal is an answer, not a failure: the exit
+//! is 0 either way) and `peak_rss_kib=N` (this process's high-water mark).
+//! `cargo xtask bench photos` times it next to `vipsthumbnail`.
 
 #![allow(clippy::print_stdout)]
 
@@ -20,8 +22,13 @@ fn main() -> Result<(), String> {
         max_edge,
         ..Settings::default()
     };
-    let processed = process(&bytes, &settings).map_err(|err| format!("{input}: {err}"))?;
-    std::fs::write(output, &processed.jpeg).map_err(|err| format!("{output}: {err}"))?;
+    match process(&bytes, &settings) {
+        Ok(processed) => {
+            std::fs::write(output, &processed.jpeg).map_err(|err| format!("{output}: {err}"))?;
+            println!("outcome=accepted {}×{}", processed.width, processed.height);
+        }
+        Err(refused) => println!("outcome=refused: {refused}"),
+    }
     let peak = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {

@@ -6,7 +6,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use cds_core::Error;
+use cds_core::{Error, imaging::samples};
 use cds_domain::report::{Field, LocationSource, ReportDraft, Rule};
 
 use crate::{closed_port, gateway, open, outbox::complete_draft};
@@ -128,14 +128,17 @@ async fn every_hostile_file_is_refused_quickly_and_nothing_is_added() {
         .map(|entry| entry.unwrap().path())
         .collect();
     files.sort();
-    assert!(files.len() >= 13, "the hostile set is missing");
-    let mut heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
+    assert!(files.len() >= 19, "the hostile set is missing");
+    let mut heic = samples::ftyp_only(b"heic", &[b"mif1", b"heic"]);
     heic.resize(4096, 0);
+    let mut avif = samples::ftyp_only(b"avif", &[b"avif", b"mif1", b"miaf"]);
+    avif.resize(4096, 0);
     let mut inputs: Vec<(String, Vec<u8>)> = files
         .iter()
         .map(|path| (path.display().to_string(), std::fs::read(path).unwrap()))
         .collect();
-    inputs.push(("a HEIC photo".into(), heic));
+    inputs.push(("a broken HEIC photo".into(), heic));
+    inputs.push(("a broken AVIF photo".into(), avif));
     inputs.push(("a GIF".into(), b"GIF89a\x01\0\x01\0\0\0\0;".to_vec()));
     for (name, bytes) in inputs {
         let started = Instant::now();
@@ -150,14 +153,32 @@ async fn every_hostile_file_is_refused_quickly_and_nothing_is_added() {
                 invalid.rule,
                 Rule::Empty
                     | Rule::NotSupported
+                    | Rule::AvifNotSupported
                     | Rule::NotAnImage
                     | Rule::Damaged
                     | Rule::TooManyPixels
+                    | Rule::TooComplex
+                    | Rule::UnsupportedJpeg
             ),
             "{name}: {invalid:?}"
         );
-        if name.contains("HEIC") {
-            assert_eq!(invalid.rule, Rule::NotSupported);
+        // With libheif a broken file is damaged; without, named by format.
+        let (heic_rule, avif_rule) = if cfg!(feature = "heif") {
+            (Rule::Damaged, Rule::Damaged)
+        } else {
+            (Rule::NotSupported, Rule::AvifNotSupported)
+        };
+        let expected = [
+            ("HEIC", heic_rule),
+            ("AVIF", avif_rule),
+            ("scans", Rule::TooComplex),
+            ("lossless-1", Rule::UnsupportedJpeg),
+            ("header", Rule::TooManyPixels),
+        ];
+        for (part, rule) in expected {
+            if name.contains(part) {
+                assert_eq!(invalid.rule, rule, "{name}");
+            }
         }
         assert!(took < Duration::from_secs(1), "{name}: {took:?}");
     }
@@ -222,4 +243,75 @@ async fn areas_come_from_the_api_and_bad_ones_are_refused() {
     let core = open(app_dir.path(), &hostile).await.unwrap();
     let _ = core.pull_content().await.unwrap();
     assert_eq!(core.areas().await.unwrap().wards.len(), 40);
+}
+
+/// Adds `bytes` to a new draft of a fresh engine: the answer and how long it
+/// took.
+async fn add_one(bytes: Vec<u8>) -> (Result<cds_domain::report::PhotoAdded, Error>, Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    let draft = core.save_draft(None, ReportDraft::default()).await.unwrap();
+    let started = Instant::now();
+    let added = core.add_photo(draft.id, bytes).await;
+    (added, started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_of_108_mp_and_panoramas_of_20000_px_are_accepted() {
+    let gps = samples::exif_tiff(&samples::gps_orientation_time(16.4637, 107.5909, 1));
+    for ((w, h), want) in [
+        ((12_000, 9_000), (1600, 1200)),
+        ((8192, 6144), (1600, 1200)),
+        ((20_000, 1_000), (1600, 80)),
+    ] {
+        let jpeg = samples::gradient_jpeg(w, h, Some(&gps));
+        let (added, took) = add_one(jpeg).await;
+        let added = added.unwrap_or_else(|err| panic!("{w}×{h}: {err:?}"));
+        assert_eq!((added.width, added.height), want, "{w}×{h}");
+        assert!(added.used_exif_location, "{w}×{h}: taken in Huế");
+        assert!(took < Duration::from_secs(10), "{w}×{h}: {took:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webp_with_the_exif_prefix_gives_its_place_and_orientation() {
+    let tiff = samples::exif_tiff(&samples::gps_orientation_time(16.4637, 107.5909, 8));
+    let (w, h, rgb) = samples::patches(&samples::P3_COLOURS[..4], 50);
+    let webp = samples::webp(w, h, &rgb, Some((&tiff, true)), None);
+    let (added, _) = add_one(webp).await;
+    let added = added.unwrap();
+    assert!(added.used_exif_location);
+    assert_eq!((added.width, added.height), (50, 200), "turned upright");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_display_p3_photo_is_stored_in_srgb() {
+    let (w, h, rgb) = samples::patches(&samples::P3_COLOURS, 80);
+    let jpeg = samples::jpeg_with_icc(w, h, &rgb, &samples::display_p3_icc());
+    let dir = tempfile::tempdir().unwrap();
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    let draft = core.save_draft(None, ReportDraft::default()).await.unwrap();
+    let added = core.add_photo(draft.id, jpeg).await.unwrap();
+    let stored = core.photo_dir().read(&added.hash).unwrap();
+    assert!(!stored.windows(11).any(|w| w == b"ICC_PROFILE"));
+    // P3's red (200, 60, 50) is redder than sRGB's same numbers.
+    let mut decoder = jpeg_decoder::Decoder::new(std::io::Cursor::new(&stored));
+    let pixels = decoder.decode().unwrap();
+    let at = (40 * usize::try_from(w).unwrap() + 40) * 3;
+    let red = &pixels[at..at + 3];
+    assert!(red[0] >= 210 && red[1] <= 50, "{red:?}");
+}
+
+#[cfg(feature = "heif")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heic_and_avif_photos_are_read_on_the_desktop() {
+    let gps = samples::exif_tiff(&samples::gps_orientation_time(16.4637, 107.5909, 1));
+    let (w, h, rgb) = samples::patches(&samples::P3_COLOURS[..4], 100);
+    for avif in [false, true] {
+        let photo = samples::heif(avif, (w, h), &rgb, Some(&gps), None);
+        let (added, _) = add_one(photo).await;
+        let added = added.unwrap_or_else(|err| panic!("AVIF {avif}: {err:?}"));
+        assert_eq!((added.width, added.height), (400, 100));
+        assert!(added.used_exif_location, "AVIF {avif}");
+    }
 }
