@@ -26,6 +26,7 @@ pub fn HomePage() -> impl IntoView {
                 <h1 class="visually-hidden">{state.t(Key::AppName)}</h1>
                 <StatusLine home=home.clone() />
                 <SyncLine />
+                <InboxLine />
                 <h2 class="visually-hidden">{state.t(Key::HomeServicesHeading)}</h2>
                 <div class="blocks">{blocks}</div>
             }
@@ -73,6 +74,30 @@ fn StatusLine(home: HomeScreen) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Where residents start: what is new for them, with the way to the inbox.
+#[component]
+fn InboxLine() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let unread = state.inbox_unread.get();
+        let tile = state.home.with(|home| {
+            home.as_ref()
+                .and_then(|home| nav::tile_for(&home.catalogue, cds_domain::Feature::MyInbox))
+        })?;
+        (unread > 0).then(|| {
+            let lang = state.lang();
+            view! {
+                <div id="inbox-news" class="status status--news" role="status">
+                    <p>{i18n::fill(lang, Key::HomeInboxNews, &[("count", &unread.to_string())])}</p>
+                    <button class="button button--small" on:click=move |_| state.nav.go(nav::Page::Inbox { tile: tile.clone() })>
+                        {i18n::text(lang, Key::HomeInboxOpen)}
+                    </button>
+                </div>
+            }
+        })
+    }
 }
 
 /// Says what the sync engine is sending ("photo 2 of 3") and what waits for Wi-Fi.

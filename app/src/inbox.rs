@@ -64,13 +64,7 @@ pub fn InboxPage(tile: String) -> impl IntoView {
     };
     load();
     // A sync that brought news refreshes the list.
-    Effect::new(move |seen: Option<usize>| {
-        let finished = app.sync.with(|s| s.finished);
-        if seen.is_some_and(|seen| seen != finished) {
-            load();
-        }
-        finished
-    });
+    app.after_each_sync(load);
     let open = move |item: InboxItem| {
         let (item_kind, id) = (item.kind, item.id.clone());
         spawn_local(async move {

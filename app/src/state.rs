@@ -102,6 +102,18 @@ impl AppState {
         });
     }
 
+    /// Runs `reload` whenever a sync finishes, for as long as the calling
+    /// component lives (pages whose data a sync may change).
+    pub fn after_each_sync(self, reload: impl Fn() + 'static) {
+        Effect::new(move |seen: Option<usize>| {
+            let finished = self.sync.with(|s| s.finished);
+            if seen.is_some_and(|seen| seen != finished) {
+                reload();
+            }
+            finished
+        });
+    }
+
     /// Follows the sync engine's events for as long as the page lives.
     pub fn watch_sync(self) {
         spawn_local(async move {

@@ -76,30 +76,46 @@ pub fn dossier_message(
     (title, body)
 }
 
+/// The engine and the user's language, once the engine is open.
+async fn engine(app: &tauri::AppHandle) -> Option<(&cds_core::Core, Lang)> {
+    let shell: &Shell = app.state::<Shell>().inner();
+    let core = shell.core().await.ok()?;
+    let lang = core
+        .load_home()
+        .await
+        .map(|h| h.language)
+        .unwrap_or_default();
+    Some((core, lang))
+}
+
+/// Shows at most [`MAX_PER_SYNC`] of `notes` (title, body).
+fn show(app: &tauri::AppHandle, notes: Vec<(String, String)>) {
+    for (title, body) in notes.into_iter().take(MAX_PER_SYNC) {
+        if let Err(err) = app.notification().builder().title(title).body(body).show() {
+            log::warn!("notification not shown: {err}");
+        }
+    }
+}
+
 /// Shows a notification for each followed dossier that changed.
 pub fn changed_dossiers(app: &tauri::AppHandle, changed: Vec<cds_domain::dossier::ChangedDossier>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let shell = app.state::<Shell>();
-        let Ok(core) = shell.core().await else {
+        let Some((core, lang)) = engine(&app).await else {
             return;
         };
-        let lang = core
-            .load_home()
-            .await
-            .map(|h| h.language)
-            .unwrap_or_default();
         let followed = core.followed_dossiers().await.unwrap_or_default();
-        for change in changed.into_iter().take(MAX_PER_SYNC) {
-            let note = followed
-                .iter()
-                .find(|held| held.value.code == change.code)
-                .and_then(|held| held.value.note.clone());
-            let (title, body) = dossier_message(lang, &change, note.as_deref());
-            if let Err(err) = app.notification().builder().title(title).body(body).show() {
-                log::warn!("notification not shown: {err}");
-            }
-        }
+        let notes = changed
+            .iter()
+            .map(|change| {
+                let note = followed
+                    .iter()
+                    .find(|held| held.value.code == change.code)
+                    .and_then(|held| held.value.note.as_deref());
+                dossier_message(lang, change, note)
+            })
+            .collect();
+        show(&app, notes);
     });
 }
 
@@ -107,24 +123,16 @@ pub fn changed_dossiers(app: &tauri::AppHandle, changed: Vec<cds_domain::dossier
 pub fn changed_reports(app: &tauri::AppHandle, ids: Vec<String>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let shell = app.state::<Shell>();
-        let Ok(core) = shell.core().await else {
+        let Some((core, lang)) = engine(&app).await else {
             return;
         };
-        let lang = core
-            .load_home()
-            .await
-            .map(|h| h.language)
-            .unwrap_or_default();
+        let mut notes = Vec::new();
         for id in ids.into_iter().take(MAX_PER_SYNC) {
-            let Ok(report) = core.report(id).await else {
-                continue;
-            };
-            let (title, body) = message(lang, &report);
-            if let Err(err) = app.notification().builder().title(title).body(body).show() {
-                log::warn!("notification not shown: {err}");
+            if let Ok(report) = core.report(id).await {
+                notes.push(message(lang, &report));
             }
         }
+        show(&app, notes);
     });
 }
 

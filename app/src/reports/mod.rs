@@ -78,14 +78,10 @@ pub fn ReportsHub() -> impl IntoView {
     });
     load_more();
     // A sync that changed something refreshes the list.
-    Effect::new(move |seen: Option<usize>| {
-        let finished = app.sync.with(|s| s.finished);
-        if seen.is_some_and(|seen| seen != finished) {
-            reports.set(Vec::new());
-            next.set(None);
-            load_more();
-        }
-        finished
+    app.after_each_sync(move || {
+        reports.set(Vec::new());
+        next.set(None);
+        load_more();
     });
     view! {
         <BackNav label=Key::ActionBack />
@@ -159,13 +155,7 @@ fn Following() -> impl IntoView {
         });
     };
     load();
-    Effect::new(move |seen: Option<usize>| {
-        let finished = app.sync.with(|s| s.finished);
-        if seen.is_some_and(|seen| seen != finished) {
-            load();
-        }
-        finished
-    });
+    app.after_each_sync(load);
     move || {
         let list = followed.get();
         (!list.is_empty()).then(|| view! {

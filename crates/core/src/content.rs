@@ -151,17 +151,7 @@ pub fn store(
 
 /// The stored list (empty until the first pull).
 pub fn list<T: DeserializeOwned>(conn: &Connection, kind: Kind) -> Result<Vec<T>, StoreError> {
-    let body: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT body FROM content_cache WHERE kind = ?1",
-            [kind.key()],
-            |row| row.get(0),
-        )
-        .optional()?;
-    match body {
-        Some(body) => Ok(serde_json::from_slice(&body)?),
-        None => Ok(Vec::new()),
-    }
+    Ok(object::<Vec<T>>(conn, kind)?.unwrap_or_default())
 }
 
 /// The stored object of a kind that is one (empty until the first pull).

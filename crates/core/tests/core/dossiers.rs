@@ -12,19 +12,9 @@ use cds_domain::{
     inbox::InboxKind,
 };
 
-use crate::{gateway, open};
+use crate::{gateway, now_ms, open};
 
 const DAY_MS: i64 = 86_400_000;
-
-fn now_ms() -> i64 {
-    i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap()
-}
 
 /// A dossier being processed, due in ten days: (code, phone digits).
 fn pick(gateway_dir: &Path) -> (String, String) {

@@ -21,7 +21,7 @@ use axum::{
 use cds_core::Core;
 use cds_domain::outbox::{ATTENTION_AFTER, OutboxState, ServerRef};
 
-use crate::{outbox::complete_draft, serve};
+use crate::{now_ms, outbox::complete_draft, serve};
 
 /// The engine against an Open311 server at `open311`, retrying after 10 ms.
 async fn open_at(data: &Path, open311: &str) -> Core {
@@ -44,16 +44,6 @@ async fn file(core: &Core) -> String {
         .await
         .unwrap();
     core.submit(saved.id).await.unwrap().report_id
-}
-
-fn now_ms() -> i64 {
-    i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

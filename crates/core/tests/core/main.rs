@@ -78,6 +78,17 @@ pub async fn gateway_ignoring_keys(data: &Path) -> String {
     format!("http://{}/", rx.await.unwrap())
 }
 
+/// The wall clock, in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
 /// A port nothing listens on.
 pub fn closed_port() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
