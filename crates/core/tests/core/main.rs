@@ -11,6 +11,7 @@ mod home;
 mod migrations;
 mod outbox;
 mod photos;
+mod slips;
 mod sync;
 
 use std::{net::SocketAddr, path::Path};
