@@ -109,11 +109,17 @@ pub fn DossiersPage(tile: String, code: Option<String>) -> impl IntoView {
     load_followed();
     // Opened from the inbox: the followed dossier is shown at once.
     if let Some(code) = code {
+        let shown = StoredValue::new(false);
         Effect::new(move |_| {
+            if shown.get_value() {
+                return;
+            }
             if let Some(found) =
                 followed.with(|list| list.iter().find(|h| h.value.code == code).cloned())
             {
+                shown.set_value(true);
                 result.set(Some(found));
+                crate::nav::focus_after_render("#dossier-result h2".to_owned());
             }
         });
     }
@@ -219,8 +225,11 @@ pub fn DossiersPage(tile: String, code: Option<String>) -> impl IntoView {
                         on:input=move |ev| code_input.set(event_target_value(&ev)) />
                 </div>
                 <div class="field">
-                    <label for="slip-photo">{i18n::text(lang, Key::SlipLabel)}</label>
-                    <input id="slip-photo" type="file" accept="image/*" capture="environment" on:change=on_slip />
+                    <label class="button file-button">
+                        {i18n::text(lang, Key::SlipLabel)}
+                        <input id="slip-photo" class="visually-hidden" type="file"
+                            accept="image/jpeg,image/png,image/webp" capture="environment" on:change=on_slip />
+                    </label>
                     <p class="hint" id="slip-status" role="status" aria-live="polite">{move || scanning.get()}</p>
                 </div>
                 <div class="field">
