@@ -209,6 +209,7 @@ fn slip_result(read: Result<cds_scan::Scan, cds_scan::ScanError>) -> Result<Slip
             max: cds_scan::MAX_INPUT_BYTES,
         }),
         Err(E::Unreadable(_)) => refused(Rule::Damaged),
+        Err(E::TooComplex(_)) => refused(Rule::TooComplex),
     }
 }
 

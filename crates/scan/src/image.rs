@@ -82,6 +82,15 @@ fn decode_jpeg(bytes: &[u8], min_edge: u32) -> Result<Luma, ScanError> {
     if !jpeg_is_whole(bytes) {
         return Err(ScanError::Unreadable("the JPEG is cut short".into()));
     }
+    // The same structure and work check as every photo: segments, scans and
+    // block visits are bounded before jpeg-decoder walks the file.
+    cds_imaging::check_jpeg_structure(bytes).map_err(|err| match err {
+        cds_imaging::PhotoError::Damaged(why) | cds_imaging::PhotoError::UnsupportedJpeg(why) => {
+            ScanError::Unreadable(why)
+        }
+        cds_imaging::PhotoError::TooComplex(why) => ScanError::TooComplex(why),
+        _ => ScanError::TooLarge,
+    })?;
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
     decoder.set_max_decoding_buffer_size(MAX_DECODED_BYTES);
     decoder.read_info().map_err(unreadable)?;

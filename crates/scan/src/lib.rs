@@ -77,6 +77,9 @@ pub enum ScanError {
     TooLarge,
     #[error("the image is damaged: {0}")]
     Unreadable(String),
+    /// Built to take too long to read (e.g. thousands of progressive scans).
+    #[error("the image is built to take too long to read: {0}")]
+    TooComplex(String),
     #[error("no QR code or barcode found in the photo")]
     NoCode,
     /// Codes were read, none of them holds a dossier code (a link to some

@@ -211,6 +211,25 @@ fn files_and_images_beyond_the_limits_are_too_large() {
 }
 
 #[test]
+fn a_jpeg_built_to_take_minutes_is_refused_at_once() {
+    // 1,500 progressive scans of one small image: jpeg-decoder alone walks
+    // every block for every scan (seconds, then minutes for a larger file).
+    // Found by the `scan` fuzz target; the photo pipeline's check refuses it.
+    let crafted = include_bytes!("../../../assets/test-images/hostile/progressive-1500-scans.jpg");
+    let _quiet = heavy();
+    let started = Instant::now();
+    assert!(
+        matches!(read(crafted), Err(ScanError::TooComplex(_))),
+        "refused as too complex"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn a_12_mp_photo_is_read_within_the_budget() {
     let _heavy = heavy();
     let mut rng = Rng::new(12);
