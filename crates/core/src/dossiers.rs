@@ -103,12 +103,38 @@ pub fn unfollow(conn: &Connection, code: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Dossiers the resident follows: (code, phone digits).
-pub fn watched(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+/// A followed dossier to pull: its code, phone digits and last ETag.
+pub struct Watched {
+    pub code: String,
+    pub phone_last4: String,
+    pub etag: Option<String>,
+}
+
+/// Dossiers the resident follows.
+pub fn watched(conn: &Connection) -> rusqlite::Result<Vec<Watched>> {
     let mut statement =
-        conn.prepare("SELECT code, phone_last4 FROM watched_dossiers ORDER BY added_at_ms")?;
-    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        conn.prepare("SELECT code, phone_last4, etag FROM watched_dossiers ORDER BY added_at_ms")?;
+    let rows = statement.query_map([], |row| {
+        Ok(Watched {
+            code: row.get(0)?,
+            phone_last4: row.get(1)?,
+            etag: row.get(2)?,
+        })
+    })?;
     rows.collect()
+}
+
+/// The followed copy as held (to check its due date when the server says
+/// nothing changed).
+fn held(conn: &Connection, code: &str) -> Result<Option<Dossier>, StoreError> {
+    let body: Option<String> = conn
+        .query_row(
+            "SELECT body FROM watched_dossiers WHERE code = ?1",
+            [code],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
 }
 
 /// Stores a newer view of a followed dossier; returns what to tell of it.
@@ -228,13 +254,20 @@ impl Core {
         slip_result(read)
     }
 
-    async fn fetch_dossier(&self, code: &str, phone_last4: &str) -> Result<Dossier, Error> {
+    /// The dossier as the province has it, with its ETag; `None` when it
+    /// has not changed since `etag`.
+    async fn fetch_dossier(
+        &self,
+        code: &str,
+        phone_last4: &str,
+        etag: Option<&str>,
+    ) -> Result<Option<(Dossier, Option<String>)>, Error> {
         let path = format!(
             "{}/dossiers/{code}?phone_last4={phone_last4}",
             cds_provincial_api::API_PREFIX
         );
-        match self.api.get(&path, None, 256 * 1024).await {
-            Ok(http::Fetched::Body { bytes, .. }) => {
+        match self.api.get(&path, etag, 256 * 1024).await {
+            Ok(http::Fetched::Body { bytes, etag }) => {
                 let dossier: Dossier = serde_json::from_slice(&bytes)
                     .map_err(|err| Error::Unreachable(format!("dossier answer: {err}")))?;
                 if dossier.code != code {
@@ -243,8 +276,9 @@ impl Core {
                         dossier.code
                     )));
                 }
-                Ok(dossier)
+                Ok(Some((dossier, etag)))
             }
+            Ok(http::Fetched::NotModified) if etag.is_some() => Ok(None),
             Ok(http::Fetched::NotModified) => Err(Error::Unreachable("unexpected 304".into())),
             Err(http::FetchError::NotFound) => Err(Error::NotFound),
             Err(http::FetchError::TooManyRequests { wait_seconds }) => Err(Error::Wait {
@@ -265,8 +299,8 @@ impl Core {
         phone_last4: String,
     ) -> Result<Held<Dossier>, Error> {
         let (code, digits) = checked(&code, &phone_last4)?;
-        match self.fetch_dossier(&code, &digits).await {
-            Ok(dossier) => {
+        match self.fetch_dossier(&code, &digits, None).await {
+            Ok(Some((dossier, _))) => {
                 let (kept, now) = (dossier.clone(), now_ms());
                 let followed = self
                     .store
@@ -279,6 +313,7 @@ impl Core {
                     offline: false,
                 })
             }
+            Ok(None) => Err(Error::Internal("304 to an unconditional request".into())),
             Err(Error::Unreachable(reason)) => {
                 let cached = self
                     .store
@@ -340,29 +375,50 @@ impl Core {
             .collect())
     }
 
-    /// Pulls every followed dossier; returns what to tell of those that
-    /// changed (a new status, documents asked for, a result, a due date passed).
+    /// Pulls every followed dossier, conditionally on its ETag; returns what
+    /// to tell of those that changed (a new status, documents asked for, a
+    /// result) and of those whose due date passed unresolved (told once, even
+    /// when the server says nothing changed).
     pub async fn pull_dossiers(&self) -> Result<Vec<ChangedDossier>, Error> {
         let watched = self.store.call(|conn| watched(conn)).await?;
         let mut changed = Vec::new();
-        for (code, digits) in watched {
-            match self.fetch_dossier(&code, &digits).await {
-                Ok(dossier) => {
-                    let now = now_ms();
-                    let (kept, digits) = (dossier.clone(), digits.clone());
-                    let change = self
-                        .store
-                        .run(move |conn| {
-                            let change = update_followed(conn, &kept, now)?;
-                            store_lookup(conn, &kept, &digits, now)?;
-                            Ok(change)
-                        })
-                        .await?;
-                    if let Some(change) = change {
-                        changed.push(ChangedDossier { code, change });
-                    }
+        for Watched {
+            code,
+            phone_last4,
+            etag,
+        } in watched
+        {
+            let fetched = match self
+                .fetch_dossier(&code, &phone_last4, etag.as_deref())
+                .await
+            {
+                Ok(fetched) => fetched,
+                Err(err) => {
+                    log::info!("dossier {code}: {err}");
+                    continue;
                 }
-                Err(err) => log::info!("dossier {code}: {err}"),
+            };
+            let (now, key) = (now_ms(), code.clone());
+            let change = self
+                .store
+                .run(move |conn| match fetched {
+                    Some((dossier, etag)) => {
+                        let change = update_followed(conn, &dossier, now)?;
+                        conn.execute(
+                            "UPDATE watched_dossiers SET etag = ?2 WHERE code = ?1",
+                            params![dossier.code, etag],
+                        )?;
+                        store_lookup(conn, &dossier, &phone_last4, now)?;
+                        Ok(change)
+                    }
+                    None => match held(conn, &key)? {
+                        Some(same) => update_followed(conn, &same, now),
+                        None => Ok(None),
+                    },
+                })
+                .await?;
+            if let Some(change) = change {
+                changed.push(ChangedDossier { code, change });
             }
         }
         Ok(changed)

@@ -107,6 +107,7 @@ pub const MIGRATIONS: &[&str] = &[
      ) STRICT;
      ALTER TABLE watched_dossiers ADD COLUMN changed_at_ms INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE watched_dossiers ADD COLUMN overdue_told INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE watched_dossiers ADD COLUMN etag TEXT;  -- of the last answer: pulls are conditional
      ALTER TABLE report_remote ADD COLUMN changed_at_ms INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE followed_reports ADD COLUMN changed_at_ms INTEGER NOT NULL DEFAULT 0;
      CREATE TABLE inbox_read (

@@ -9,10 +9,9 @@ use std::{
 };
 
 use axum::{
-    Json,
     extract::{ConnectInfo, Path, RawQuery, State},
     http::StatusCode,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use cds_provincial_api::content::{Dossier, DossierStep};
 use rusqlite::OptionalExtension;
@@ -147,8 +146,10 @@ pub fn normalise_code(code: &str) -> Option<String> {
 /// `GET /api/v1/dossiers/{code}?phone_last4=NNNN`
 #[utoipa::path(get, path = "/api/v1/dossiers/{code}", tag = "dossiers",
     params(("code" = String, Path, description = "The code on the appointment slip"),
-           ("phone_last4" = String, Query, description = "Last four digits of the phone number on the slip")),
+           ("phone_last4" = String, Query, description = "Last four digits of the phone number on the slip"),
+           ("If-None-Match" = Option<String>, Header)),
     responses((status = 200, body = Dossier),
+              (status = 304, description = "Unchanged since the ETag sent (only once the digits are right)"),
               (status = 400, body = [cds_provincial_api::ApiError]),
               (status = 404, body = [cds_provincial_api::ApiError], description = "No dossier with that code and number"),
               (status = 429, body = [cds_provincial_api::ApiError],
@@ -158,6 +159,7 @@ pub async fn get_dossier(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiFailure> {
     let code = normalise_code(&code).ok_or_else(|| {
         ApiFailure::new(
@@ -200,7 +202,13 @@ pub async fn get_dossier(
         .call(move |conn| load(conn, &lookup, &last4, now))
         .await?;
     match found {
-        Some(dossier) => Ok(Json(dossier).into_response()),
+        // An ETag, so that a follower's pull costs a 304 when nothing moved.
+        Some(dossier) => {
+            let body = serde_json::to_vec(&dossier).map_err(|err| {
+                ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string())
+            })?;
+            Ok(crate::content::with_etag(&headers, body))
+        }
         None => {
             if let Ok(mut limiter) = state.limiter.lock() {
                 limiter.failed(&code, client, now);

@@ -72,6 +72,18 @@ async fn a_followed_dossier_is_announced_when_it_changes_and_kept_offline() {
         Err(Error::NotFound)
     ));
     assert_eq!(core.pull_dossiers().await.unwrap(), vec![], "nothing new");
+    // Pulls are conditional from now on: the answer's ETag is kept.
+    let etag: Option<String> =
+        rusqlite::Connection::open(app_dir.path().join(cds_core::db::DB_FILE))
+            .unwrap()
+            .query_row("SELECT etag FROM watched_dossiers", [], |r| r.get(0))
+            .unwrap();
+    assert!(etag.is_some_and(|e| !e.is_empty()));
+    assert_eq!(
+        core.pull_dossiers().await.unwrap(),
+        vec![],
+        "a 304: nothing new"
+    );
     let unread = |inbox: &cds_domain::inbox::Inbox| {
         inbox
             .items

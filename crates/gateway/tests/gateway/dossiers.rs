@@ -431,3 +431,36 @@ fn staff_change_a_dossier_and_the_resident_sees_it_with_its_history() {
         ]
     );
 }
+
+#[test]
+fn a_followers_pull_is_a_304_only_with_the_right_digits() {
+    let gw = Fixture::new();
+    let (code, last4) = an_open_dossier(&gw);
+    let path = format!("/api/v1/dossiers/{code}?phone_last4={last4}");
+    let (_, etag) = get_with_etag(&gw, &path);
+    // The ETag is no way around the digits: a wrong guess is still a 404.
+    let wrong = if last4 == "0000" { "1111" } else { "0000" };
+    let guess = client()
+        .get(format!(
+            "{}/api/v1/dossiers/{code}?phone_last4={wrong}",
+            gw.url
+        ))
+        .header(header::IF_NONE_MATCH, &etag)
+        .send()
+        .unwrap();
+    assert_eq!(guess.status(), StatusCode::NOT_FOUND);
+    // A staff change moves the ETag: the next pull brings the dossier.
+    let (status, _) = post_update(
+        &gw,
+        &code,
+        Some(gw.staff.as_str()),
+        r#"{"status":"supplement_requested","note":"Bổ sung bản sao"}"#,
+    );
+    assert_eq!(status, StatusCode::OK);
+    let changed = client()
+        .get(format!("{}{path}", gw.url))
+        .header(header::IF_NONE_MATCH, &etag)
+        .send()
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+}
