@@ -47,6 +47,20 @@ pub fn format_time(lang: Lang, unix_ms: i64) -> String {
     String::from(date.to_locale_string(locale, &wasm_bindgen::JsValue::UNDEFINED))
 }
 
+/// A day in the user's language, e.g. "21/11/2026" (dossier dates: the time
+/// of day says nothing to a resident).
+pub fn format_date(lang: Lang, unix_ms: i64) -> String {
+    let locale = match lang {
+        Lang::Vi => "vi-VN",
+        Lang::En => "en-GB",
+    };
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"timeZone".into(), &"Asia/Ho_Chi_Minh".into());
+    #[allow(clippy::cast_precision_loss)]
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix_ms as f64));
+    String::from(date.to_locale_date_string(locale, &options))
+}
+
 /// A refused field's rule, said in `lang`.
 pub fn invalid_text(lang: Lang, invalid: cds_domain::report::Invalid) -> String {
     rule_text(lang, invalid.rule)

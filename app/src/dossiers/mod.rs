@@ -67,7 +67,7 @@ fn due_text(lang: Lang, d: &Dossier) -> (String, &'static str) {
 }
 
 fn date(lang: Lang, iso: &str) -> String {
-    cds_domain::time::parse(iso).map_or_else(|| iso.to_owned(), |ms| i18n::format_time(lang, ms))
+    cds_domain::time::parse(iso).map_or_else(|| iso.to_owned(), |ms| i18n::format_date(lang, ms))
 }
 
 /// What a failed lookup means for the resident.
