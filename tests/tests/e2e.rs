@@ -2,6 +2,8 @@
 //! real gateway process: the home screen in Vietnamese, then English, then offline
 //! from the device's cache after a restart; screenshots and axe-core on every screen.
 
+use std::path::{Path, PathBuf};
+
 use cds_e2e::{Driver, Env, Gateway, Session, accessibility_problems};
 
 #[path = "e2e/dossiers.rs"]
@@ -400,6 +402,32 @@ fn state_of(session: &Session) -> String {
         .unwrap_or_default()
 }
 
+/// A fresh work folder named for the test, with the gateway's data folder
+/// in it and the gateway started there; its URL with a trailing `/`.
+fn fresh_gateway(env: &Env, name: &str) -> (PathBuf, PathBuf, Gateway, String) {
+    let work = std::env::temp_dir().join(format!("cds-e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    let gateway_dir = work.join("gateway");
+    let gateway = Gateway::start(&env.gateway, &gateway_dir);
+    let url = format!("{}/", gateway.url.trim_end_matches('/'));
+    (work, gateway_dir, gateway, url)
+}
+
+/// A new staff token of the gateway in `gateway_dir` (its command prints it).
+fn staff_token(env: &Env, gateway_dir: &Path, name: &str) -> String {
+    let output = std::process::Command::new(&env.gateway)
+        .args(["create-staff", name, "--data"])
+        .arg(gateway_dir)
+        .output()
+        .expect("create-staff runs");
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// The feature residents use most, end to end: a report with two photos filed
 /// while the province's server is down gets its receipt at once; when the
 /// server is back it arrives exactly once with both photos; staff resolve it
@@ -407,11 +435,7 @@ fn state_of(session: &Session) -> String {
 #[test]
 fn a_report_filed_offline_is_delivered_once_and_followed_to_the_fix() {
     let env = Env::get();
-    let work = std::env::temp_dir().join(format!("cds-e2e-report-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
-    let gateway_dir = work.join("gateway");
-    let mut gateway = Gateway::start(&env.gateway, &gateway_dir);
-    let url = format!("{}/", gateway.url.trim_end_matches('/'));
+    let (work, gateway_dir, mut gateway, url) = fresh_gateway(&env, "report");
     let listen = url
         .trim_start_matches("http://")
         .trim_end_matches('/')
@@ -537,17 +561,7 @@ fn a_report_filed_offline_is_delivered_once_and_followed_to_the_fix() {
 
     // Staff resolve it with an answer and a photo of the fix.
     let server_id = request["service_request_id"].as_str().unwrap().to_owned();
-    let token = std::process::Command::new(&env.gateway)
-        .args(["create-staff", "Đội duy tu", "--data"])
-        .arg(&gateway_dir)
-        .output()
-        .expect("create-staff runs");
-    let token = String::from_utf8_lossy(&token.stdout)
-        .trim()
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_owned();
+    let token = staff_token(&env, &gateway_dir, "Đội duy tu");
     let fix = std::fs::read(images.join("phone-nokia-4608x1976-gps.jpg")).unwrap();
     let form = reqwest::blocking::multipart::Form::new()
         .text("detailed_status", "resolved")

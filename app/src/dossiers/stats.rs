@@ -49,12 +49,17 @@ fn stats_view(lang: Lang, stats: DossierStats) -> impl IntoView {
     rows.sort_by(|a, b| {
         (a.level != "ward", percent(b), &a.agency).cmp(&(b.level != "ward", percent(a), &b.agency))
     });
+    // A day in the user's language; the server's text as it is if it is no date.
+    let day = |iso: &str| {
+        cds_domain::time::parse(iso)
+            .map_or_else(|| iso.to_owned(), |ms| i18n::format_date(lang, ms))
+    };
     let period = i18n::fill(
         lang,
         Key::StatsPeriod,
         &[
-            ("from", &stats.from_date[..stats.from_date.len().min(10)]),
-            ("to", &stats.to_date[..stats.to_date.len().min(10)]),
+            ("from", &day(&stats.from_date)),
+            ("to", &day(&stats.to_date)),
         ],
     );
     // In the drawing's own units: 320 wide, a label over each bar; the SVG

@@ -342,18 +342,6 @@ impl Core {
         self.store.call(move |conn| unfollow(conn, &code)).await
     }
 
-    /// Looks a dossier up and follows it.
-    pub async fn watch_dossier(&self, code: String, phone_last4: String) -> Result<Dossier, Error> {
-        let result = self.lookup_dossier(code, phone_last4).await?;
-        if result.offline {
-            return Err(Error::Unreachable(
-                "the province could not be reached".into(),
-            ));
-        }
-        self.follow_dossier(result.value.code.clone()).await?;
-        Ok(result.value)
-    }
-
     /// The followed dossiers as last pulled.
     pub async fn followed_dossiers(&self) -> Result<Vec<Held<Dossier>>, Error> {
         Ok(self
@@ -362,16 +350,6 @@ impl Core {
             .await?
             .into_iter()
             .map(|(result, _, _)| result)
-            .collect())
-    }
-
-    /// The followed dossiers (as last pulled).
-    pub async fn dossiers(&self) -> Result<Vec<Dossier>, Error> {
-        Ok(self
-            .followed_dossiers()
-            .await?
-            .into_iter()
-            .map(|result| result.value)
             .collect())
     }
 

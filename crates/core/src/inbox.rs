@@ -221,17 +221,12 @@ impl Core {
         Ok(Inbox::new(items))
     }
 
-    /// How many inbox items are unread (for the tile).
-    pub async fn inbox_unread(&self) -> Result<u32, Error> {
-        Ok(self.inbox().await?.unread)
-    }
-
     /// The resident opened an item: it is read until the province changes it again.
     pub async fn mark_read(&self, kind: InboxKind, id: String) -> Result<u32, Error> {
         let now = now_ms();
         self.store
             .call(move |conn| mark_read(conn, kind, &id, now))
             .await?;
-        self.inbox_unread().await
+        Ok(self.inbox().await?.unread)
     }
 }

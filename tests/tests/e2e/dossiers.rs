@@ -3,9 +3,9 @@
 //! inbox after a sync, opened and read; procedures found without accents;
 //! the on-time statistics.
 
-use cds_e2e::{Driver, Env, Gateway};
+use cds_e2e::{Driver, Env};
 
-use super::{choose_files, type_into, visit};
+use super::{choose_files, fresh_gateway, staff_token, type_into, visit};
 
 #[path = "../../../crates/scan/tests/slip/mod.rs"]
 mod slip;
@@ -48,11 +48,7 @@ fn value_of(session: &cds_e2e::Session, css: &str) -> String {
 #[test]
 fn a_dossier_read_from_its_slip_is_followed_to_a_change_in_the_inbox() {
     let env = Env::get();
-    let work = std::env::temp_dir().join(format!("cds-e2e-dossier-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
-    let gateway_dir = work.join("gateway");
-    let mut gateway = Gateway::start(&env.gateway, &gateway_dir);
-    let url = format!("{}/", gateway.url.trim_end_matches('/'));
+    let (work, gateway_dir, mut gateway, url) = fresh_gateway(&env, "dossier");
 
     // A dossier being processed, due in ten days.
     let db = rusqlite::Connection::open(gateway_dir.join("gateway.sqlite3")).expect("gateway db");
@@ -137,17 +133,7 @@ fn a_dossier_read_from_its_slip_is_followed_to_a_change_in_the_inbox() {
     });
 
     // The one-stop office asks for a document.
-    let token = std::process::Command::new(&env.gateway)
-        .args(["create-staff", "Bộ phận Một cửa", "--data"])
-        .arg(&gateway_dir)
-        .output()
-        .expect("create-staff runs");
-    let token = String::from_utf8_lossy(&token.stdout)
-        .trim()
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_owned();
+    let token = staff_token(&env, &gateway_dir, "Bộ phận Một cửa");
     let note = "Bổ sung bản sao căn cước có chứng thực";
     let status = cds_e2e::webdriver::http_client()
         .post(format!("{url}api/v1/staff/dossiers/{code}"))
@@ -171,6 +157,10 @@ fn a_dossier_read_from_its_slip_is_followed_to_a_change_in_the_inbox() {
         &[],
     );
     session.wait_for("#inbox-badge");
+    // Where residents start: the home screen says what is new.
+    let news = session.wait_for("#inbox-news").text();
+    assert!(news.contains("cập nhật mới"), "{news}");
+    visit(&session, &env, "22-home-news-vi");
     session.wait_for("[data-tile='hop-thu']").click();
     let item = format!("[data-kind='dossier'][data-id='{code}']");
     let line = session
@@ -178,13 +168,13 @@ fn a_dossier_read_from_its_slip_is_followed_to_a_change_in_the_inbox() {
         .text();
     assert!(line.contains("Cần bổ sung giấy tờ"), "{line}");
     assert!(line.contains(note), "{line}");
-    visit(&session, &env, "22-inbox-unread-vi");
+    visit(&session, &env, "23-inbox-unread-vi");
     session.wait_for(&format!("{item} button")).click();
     let shown = session.wait_for("#dossier-note").text();
     assert!(shown.contains(note), "{shown}");
     let steps = session.wait_for("#dossier-steps").text();
     assert!(steps.contains("Yêu cầu bổ sung hồ sơ"), "{steps}");
-    visit(&session, &env, "23-dossier-supplement-vi");
+    visit(&session, &env, "24-dossier-supplement-vi");
     session.wait_for("#back").click();
     session.wait_for(&format!("{item}[data-unread='false']"));
     session.wait_until("nothing unread left for it", || {
@@ -205,14 +195,14 @@ fn a_dossier_read_from_its_slip_is_followed_to_a_change_in_the_inbox() {
         .unwrap_or_default();
         (!names.is_empty() && names[0].to_lowercase().contains("chứng thực")).then_some(names)
     });
-    visit(&session, &env, "24-procedures-vi");
+    visit(&session, &env, "25-procedures-vi");
 
     // The on-time statistics: a chart and the same figures in a table.
     session.wait_for("#back").click();
     session.wait_for("[data-tile='dung-han']").click();
     session.wait_for("#stats-chart");
     assert!(!session.find_all("#stats-table tbody tr").is_empty());
-    visit(&session, &env, "25-stats-vi");
+    visit(&session, &env, "26-stats-vi");
 
     session.quit();
     gateway.stop();
