@@ -5,6 +5,7 @@ use cds_domain::Lang;
 use leptos::prelude::*;
 
 use crate::{
+    awareness::{ArticleView, GuideView, ShelfView},
     dossiers::{DossiersPage, procedures::ProceduresPage, stats::DossierStatsPage},
     home::HomePage,
     i18n::{self, Key},
@@ -13,6 +14,7 @@ use crate::{
     reports::{NewReport, ReportPage, ReportsHub, ReportsMap},
     settings::SettingsPage,
     state::AppState,
+    teams::{TeamPage, session::AssistPage},
     tile_page::NotBuiltPage,
 };
 
@@ -49,6 +51,11 @@ pub fn App() -> impl IntoView {
                 Page::Procedures { tile } => view! { <ProceduresPage tile /> }.into_any(),
                 Page::DossierStats { tile } => view! { <DossierStatsPage tile /> }.into_any(),
                 Page::Inbox { tile } => view! { <InboxPage tile /> }.into_any(),
+                Page::Shelf { tile, shelf } => view! { <ShelfView tile shelf /> }.into_any(),
+                Page::Article { tile, id } => view! { <ArticleView tile id /> }.into_any(),
+                Page::Guide { tile, id } => view! { <GuideView tile id /> }.into_any(),
+                Page::Team { tile } => view! { <TeamPage tile /> }.into_any(),
+                Page::Assist { tile } => view! { <AssistPage tile /> }.into_any(),
             }}
         </main>
     }

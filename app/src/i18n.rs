@@ -86,6 +86,9 @@ pub fn rule_text(lang: Lang, rule: cds_domain::report::Rule) -> String {
         Rule::TooComplex => (Key::RuleTooComplex, 0),
         Rule::UnsupportedJpeg => (Key::RuleUnsupportedJpeg, 0),
         Rule::OutsideProvince => (Key::RuleOutsideProvince, 0),
+        Rule::Unknown => (Key::RuleUnknown, 0),
+        Rule::Expired => (Key::RuleExpired, 0),
+        Rule::Revoked => (Key::RuleRevoked, 0),
     };
     fill(lang, key, &[("max", &max.to_string())])
 }

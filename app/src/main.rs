@@ -1,6 +1,7 @@
 //! Entry point of the Công Dân Số user interface (Leptos, client-side rendered).
 
 mod app;
+mod awareness;
 mod dossiers;
 mod home;
 mod i18n;
@@ -12,6 +13,7 @@ mod nav;
 mod reports;
 mod settings;
 mod state;
+mod teams;
 mod tile_page;
 
 fn main() {

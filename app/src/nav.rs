@@ -38,6 +38,19 @@ pub enum Page {
     DossierStats { tile: String },
     /// The one inbox.
     Inbox { tile: String },
+    /// A shelf of the awareness block: news, scam warnings, lessons, guides.
+    Shelf {
+        tile: String,
+        shelf: cds_domain::awareness::Shelf,
+    },
+    /// One article of the awareness block.
+    Article { tile: String, id: String },
+    /// One guide, step by step.
+    Guide { tile: String, id: String },
+    /// The community team: join, sessions, the team's counts.
+    Team { tile: String },
+    /// An assisted session with a resident.
+    Assist { tile: String },
 }
 
 /// The registry: what a catalogue tile opens. A built feature opens its own
@@ -63,6 +76,21 @@ pub fn page_for_tile(tile: &Tile) -> Page {
             tile: tile.id.clone(),
         },
         Some(Feature::MyInbox) => Page::Inbox {
+            tile: tile.id.clone(),
+        },
+        Some(
+            feature @ (Feature::News
+            | Feature::ScamWarnings
+            | Feature::DigitalSkills
+            | Feature::Guides),
+        ) => match cds_domain::awareness::Shelf::for_feature(feature) {
+            Some(shelf) => Page::Shelf {
+                tile: tile.id.clone(),
+                shelf,
+            },
+            None => Page::Tile(tile.id.clone()),
+        },
+        Some(Feature::AssistedMode) => Page::Team {
             tile: tile.id.clone(),
         },
         _ => Page::Tile(tile.id.clone()),

@@ -104,6 +104,14 @@ pub fn run() {
             commands::inbox::load_inbox,
             commands::inbox::mark_read,
             commands::links::open_link,
+            commands::awareness::load_shelf,
+            commands::awareness::open_article,
+            commands::teams::load_team,
+            commands::teams::join_team,
+            commands::teams::leave_team,
+            commands::teams::record_session,
+            commands::teams::retry_session,
+            commands::teams::save_team_csv,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

@@ -1,7 +1,7 @@
 //! The `cds-photo://` scheme: the UI shows stored photos, thumbnails and the
 //! photos the province sent (a photo of the fix) without any of them passing
 //! through IPC as JSON. Paths: `local/<hash>`, `thumb/<hash>`,
-//! `remote/<report id>/<index>`.
+//! `remote/<report id>/<index>`, `guide/<guide id>/<step>`.
 
 use tauri::{
     Manager,
@@ -30,6 +30,10 @@ pub fn serve<R: tauri::Runtime>(
                         Ok(index) => core.remote_photo(report.to_owned(), index).await.ok(),
                         Err(_) => None,
                     },
+                    ["guide", guide, step] => match step.parse() {
+                        Ok(step) => core.guide_image(guide.to_owned(), step).await.ok(),
+                        Err(_) => None,
+                    },
                     _ => None,
                 }
             }
@@ -37,7 +41,7 @@ pub fn serve<R: tauri::Runtime>(
         };
         let response = match bytes {
             Some(bytes) => Response::builder()
-                .header(header::CONTENT_TYPE, "image/jpeg")
+                .header(header::CONTENT_TYPE, mime(&bytes))
                 .header(header::CACHE_CONTROL, "max-age=31536000, immutable")
                 .body(bytes),
             None => Response::builder()
@@ -49,4 +53,15 @@ pub fn serve<R: tauri::Runtime>(
             Err(err) => log::error!("photo response: {err}"),
         }
     });
+}
+
+/// The type of an image the engine hands over (JPEG, PNG or WebP: all it keeps).
+fn mime(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(b"\x89PNG") {
+        "image/png"
+    } else if bytes.get(8..12) == Some(b"WEBP") {
+        "image/webp"
+    } else {
+        "image/jpeg"
+    }
 }

@@ -142,6 +142,102 @@ impl ApiClient {
     }
 }
 
+/// The answer to a [`ApiClient::send_json`]: its status, `Retry-After` in
+/// milliseconds if it said one, and its body (at most the caller's cap).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub retry_after_ms: Option<i64>,
+    pub body: Vec<u8>,
+}
+
+/// Why a send brought no answer at all.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Nothing reached the server (no connection could be made).
+    #[error("not sent: {0}")]
+    NotSent(String),
+    /// The request went out; the answer was lost, cut or too large.
+    #[error("no usable answer: {0}")]
+    InDoubt(String),
+}
+
+impl ApiClient {
+    /// `POST` (or `GET` without a body) one of our own JSON endpoints with a
+    /// bearer credential and, for a post, an idempotency key.
+    pub async fn send_json(
+        &self,
+        path: &str,
+        bearer: &str,
+        post: Option<(&str, Vec<u8>)>,
+        max_bytes: usize,
+    ) -> Result<Answer, SendError> {
+        let url = self
+            .api_url
+            .join(path)
+            .map_err(|err| SendError::NotSent(err.to_string()))?;
+        let mut request = match post {
+            Some((key, body)) => self
+                .http
+                .post(url)
+                .header("Idempotency-Key", key)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body),
+            None => self.http.get(url),
+        }
+        .header(header::ACCEPT, "application/json");
+        if !bearer.is_empty() {
+            request = request.bearer_auth(bearer);
+        }
+        let mut response = request.send().await.map_err(|err| {
+            if err.is_connect() {
+                SendError::NotSent(err.to_string())
+            } else {
+                SendError::InDoubt(err.to_string())
+            }
+        })?;
+        let retry_after_ms = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .map(|seconds| seconds.saturating_mul(1000));
+        let status = response.status().as_u16();
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|err| SendError::InDoubt(err.to_string()))?
+        {
+            if body.len() + chunk.len() > max_bytes {
+                return Err(SendError::InDoubt(format!(
+                    "answer over the {max_bytes} bytes allowed"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status,
+            retry_after_ms,
+            body,
+        })
+    }
+}
+
+/// The reason a JSON error answer gives (Open311's `[{code, description}]`),
+/// or its status.
+pub fn reason(answer: &Answer) -> String {
+    serde_json::from_slice::<Vec<cds_provincial_api::ApiError>>(&answer.body)
+        .ok()
+        .and_then(|errors| errors.into_iter().next())
+        .map(|error| error.description)
+        .filter(|d| !d.trim().is_empty())
+        .map_or_else(
+            || format!("status {}", answer.status),
+            |d| d.chars().take(300).collect(),
+        )
+}
+
 fn unreachable(err: reqwest::Error) -> FetchError {
     FetchError::Unreachable(err.to_string())
 }

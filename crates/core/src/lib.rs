@@ -3,7 +3,7 @@
 //!
 //! This file opens the engine and runs the background sync; each feature's
 //! methods live with the feature (`impl Core` in `reports`, `photos`,
-//! `areas`, `content`, `dossiers`, `public_reports`, `catalogue`,
+//! `areas`, `content`, `awareness`, `teams`, `dossiers`, `public_reports`, `catalogue`,
 //! `settings`, `sync`).
 //!
 //! Architecture Invariant: nothing here knows Tauri or IPC; errors are [`Error`],
@@ -11,6 +11,7 @@
 //! blocking pool through [`db::Store::call`], never on an async thread.
 
 pub mod areas;
+pub mod awareness;
 pub mod catalogue;
 pub mod config;
 pub mod content;
@@ -27,6 +28,7 @@ pub mod reports;
 pub mod schema;
 pub mod settings;
 pub mod sync;
+pub mod teams;
 
 use std::{
     path::PathBuf,
@@ -79,6 +81,12 @@ impl Core {
             log::info!(
                 "recovered: {requeued} interrupted sends requeued, {removed} stray photo files removed"
             );
+        }
+        let resent = store
+            .run(|conn| teams::store::recover(conn, now_ms()))
+            .await?;
+        if resent > 0 {
+            log::info!("recovered: {resent} interrupted assisted sessions requeued");
         }
         let stored = store.call(|conn| settings::all(conn)).await?;
         let config = Config::resolve(data_dir, |setting| {
@@ -146,6 +154,7 @@ impl Core {
         on_event: sync::OnEvent,
     ) -> Result<SyncSummary, Error> {
         let pass = self.sync_outbox_with(network, on_event).await?;
+        let sessions = self.deliver_sessions().await?;
         let reports = self.pull_reports().await?;
         let public = self.pull_public_reports().await?;
         let content = self.pull_content().await?;
@@ -156,6 +165,10 @@ impl Core {
             .await?;
         let followed = self.pull_followed().await?;
         let dossiers = self.pull_dossiers().await?;
+        if let Err(err) = self.pull_team_stats().await {
+            log::warn!("team stats: {err}");
+        }
+        self.prefetch_guide_images().await;
         Ok(SyncSummary {
             confirmed: pass.confirmed,
             retrying: pass.retrying,
@@ -165,7 +178,8 @@ impl Core {
                 || public.is_none()
                 || content.offline
                 || categories.is_none()
-                || followed.is_none(),
+                || followed.is_none()
+                || sessions.offline,
             changed_reports: reports.changed,
             changed_content: content
                 .changed

@@ -305,18 +305,28 @@ impl Core {
     /// The bytes of a photo the server named for one of my reports (the
     /// agency's photo of the fix, say), fetched once and kept on the device.
     pub async fn remote_photo(&self, report_id: String, index: usize) -> Result<Vec<u8>, Error> {
-        /// Largest photo fetched from the server.
-        const MAX_BYTES: usize = 16 * 1024 * 1024;
         let detail = self.report(report_id).await?;
         let url = detail
             .remote
             .and_then(|remote| remote.media_urls.get(index).cloned())
             .ok_or(Error::NotFound)?;
-        let path = self
-            .config
+        self.cached_media(url).await
+    }
+
+    /// Where a fetched image is kept, if it is.
+    pub(crate) fn media_cache_path(&self, url: &str) -> PathBuf {
+        self.config
             .data_dir
             .join("media-cache")
-            .join(hash(url.as_bytes()));
+            .join(hash(url.as_bytes()))
+    }
+
+    /// The bytes of an image the province's servers serve (a photo of a fix,
+    /// a guide's illustration), fetched once and kept on the device.
+    pub(crate) async fn cached_media(&self, url: String) -> Result<Vec<u8>, Error> {
+        /// Largest image fetched from the server.
+        const MAX_BYTES: usize = 16 * 1024 * 1024;
+        let path = self.media_cache_path(&url);
         let cached = path.clone();
         if let Ok(Ok(bytes)) = tokio::task::spawn_blocking(move || std::fs::read(cached)).await {
             return Ok(bytes);
@@ -348,7 +358,7 @@ impl Core {
         })
         .await;
         if !matches!(written, Ok(Ok(()))) {
-            log::warn!("a fetched photo was not kept: {written:?}");
+            log::warn!("a fetched image was not kept: {written:?}");
         }
         Ok(bytes)
     }

@@ -116,4 +116,26 @@ pub const MIGRATIONS: &[&str] = &[
          read_at_ms INTEGER NOT NULL,
          PRIMARY KEY (kind, id)
      ) STRICT;",
+    // 7: community team membership (the member's credential), assisted
+    // sessions with their outbox state, the team's counts as last pulled.
+    "CREATE TABLE team_membership (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         body TEXT NOT NULL,             -- TeamMember as JSON
+         token TEXT NOT NULL             -- the member's credential at the gateway
+     ) STRICT;
+     CREATE TABLE assisted_sessions (
+         id TEXT PRIMARY KEY,            -- the idempotency key
+         body TEXT NOT NULL,             -- AssistedSession as JSON
+         state TEXT NOT NULL,            -- OutboxState as JSON
+         state_kind TEXT NOT NULL,
+         retry_at_ms INTEGER,
+         recorded_at_ms INTEGER NOT NULL,
+         updated_at_ms INTEGER NOT NULL
+     ) STRICT;
+     CREATE INDEX assisted_sessions_due ON assisted_sessions (state_kind, retry_at_ms);
+     CREATE TABLE team_stats (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         body TEXT NOT NULL,             -- TeamStats as JSON
+         fetched_at_ms INTEGER NOT NULL
+     ) STRICT;",
 ];

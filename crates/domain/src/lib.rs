@@ -3,6 +3,7 @@
 //! Everything here can be used by the UI (wasm32), the engine (`cds-core`) and the
 //! reference gateway alike, so that a rule is written once.
 
+pub mod awareness;
 pub mod catalogue;
 pub mod dossier;
 pub mod geo;
@@ -13,6 +14,7 @@ pub mod links;
 pub mod outbox;
 pub mod report;
 pub mod sync;
+pub mod teams;
 pub mod text;
 pub mod time;
 

@@ -244,6 +244,25 @@ impl OutboxState {
         )
     }
 
+    /// The state's name as stored beside it (for queries by state).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            OutboxState::Queued { .. } => "queued",
+            OutboxState::Sending { .. } => "sending",
+            OutboxState::Confirmed { .. } => "confirmed",
+            OutboxState::Rejected { .. } => "rejected",
+            OutboxState::Cancelled { .. } => "cancelled",
+        }
+    }
+
+    /// When a queued item is due; `None` in every other state.
+    pub fn retry_at_ms(&self) -> Option<i64> {
+        match self {
+            OutboxState::Queued { retry_at_ms, .. } => Some(*retry_at_ms),
+            _ => None,
+        }
+    }
+
     pub fn is_due(&self, now_ms: i64) -> bool {
         matches!(self, OutboxState::Queued { retry_at_ms, .. } if *retry_at_ms <= now_ms)
     }

@@ -126,6 +126,15 @@ pub enum Field {
     DossierCode,
     /// The last four digits of the phone number on the slip.
     PhoneDigits,
+    /// A community team's member code.
+    TeamCode,
+    /// An assisted session: the resident's consent, the task, the ward, the
+    /// steps done, a note.
+    Consent,
+    Task,
+    Ward,
+    Steps,
+    Note,
 }
 
 /// What is wrong with it, with the limit where there is one, so that the UI can
@@ -170,6 +179,12 @@ pub enum Rule {
     UnsupportedJpeg,
     /// A point outside the province the app serves.
     OutsideProvince,
+    /// Well formed, but the province knows no such code.
+    Unknown,
+    /// A code past its date.
+    Expired,
+    /// A code the province's staff withdrew.
+    Revoked,
 }
 
 /// A draft value that breaks a rule.

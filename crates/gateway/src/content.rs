@@ -1,5 +1,4 @@
-//! Alerts, articles and guides (with ETag and `updated_after`), and the
-//! community-team help log.
+//! Alerts, articles and guides (with ETag and `updated_after`).
 
 use axum::{
     extract::{RawQuery, State},
@@ -7,13 +6,13 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use cds_provincial_api::{
-    content::{Alert, Article, HelpLogEntry},
+    content::{Alert, Article},
     etag_header, if_none_match_matches,
 };
 use rusqlite::params;
 use sha2::{Digest, Sha256};
 
-use crate::{ApiFailure, AppState, auth, db::hex, form, time};
+use crate::{ApiFailure, AppState, db::hex, form, time};
 
 /// A JSON list with a strong ETag; 304 when the client has it.
 pub fn with_etag(headers: &HeaderMap, body: Vec<u8>) -> Response {
@@ -123,59 +122,4 @@ pub async fn guides(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiFailure> {
     list(&state, &headers, raw.as_deref(), "guide").await
-}
-
-/// `POST /api/v1/help-log?api_key=…`: records help given; a resend is not a new entry.
-#[utoipa::path(post, path = "/api/v1/help-log", tag = "content",
-    params(("api_key" = String, Query)),
-    request_body = HelpLogEntry,
-    responses((status = 201, description = "Recorded"), (status = 200, description = "Already recorded"),
-              (status = 400, body = [cds_provincial_api::ApiError]), (status = 403, body = [cds_provincial_api::ApiError])))]
-pub async fn help_log(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<StatusCode, ApiFailure> {
-    let api_key = form::query(raw.as_deref())?
-        .into_iter()
-        .find(|(k, _)| k == "api_key")
-        .map(|(_, v)| v)
-        .ok_or_else(|| ApiFailure::new(StatusCode::FORBIDDEN, "api_key missing"))?;
-    let entry: HelpLogEntry = serde_json::from_slice(&form::bytes(body)?)
-        .map_err(|err| ApiFailure::new(StatusCode::BAD_REQUEST, format!("body: {err}")))?;
-    for (name, value, max) in [
-        ("client_id", &entry.client_id, 100),
-        ("team", &entry.team, 200),
-        ("ward", &entry.ward, 20),
-        ("service", &entry.service, 64),
-    ] {
-        if value.trim().is_empty() {
-            return Err(ApiFailure::new(
-                StatusCode::BAD_REQUEST,
-                format!("{name}: required"),
-            ));
-        }
-        form::check_text(name, value, max, false)?;
-    }
-    form::check_text("note", &entry.note, 2000, true)?;
-    time::parse(&entry.helped_at).ok_or_else(|| {
-        ApiFailure::new(StatusCode::BAD_REQUEST, "helped_at: not an ISO 8601 date")
-    })?;
-    let body = serde_json::to_string(&entry)
-        .map_err(|err| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?;
-    state
-        .db
-        .call_with(move |conn| {
-            let key_id = auth::api_key(conn, &api_key)
-                .map_err(crate::db::DbError::from)?
-                .ok_or_else(|| ApiFailure::new(StatusCode::FORBIDDEN, "api_key not valid"))?;
-            let inserted = conn
-                .execute(
-                    "INSERT OR IGNORE INTO help_log (client_id, body, api_key_id, created_ms) VALUES (?1, ?2, ?3, ?4)",
-                    params![entry.client_id, body, key_id, time::now_ms()],
-                )
-                .map_err(crate::db::DbError::from)?;
-            Ok(if inserted == 1 { StatusCode::CREATED } else { StatusCode::OK })
-        })
-        .await
 }

@@ -144,6 +144,43 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         sort INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX procedures_by_name ON procedures (name_vi);",
+    // 4: community digital technology teams: member codes, members and the
+    // assisted sessions they deliver (the help log of schema 2 is replaced).
+    "CREATE TABLE teams (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        ward TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE team_codes (
+        code TEXT PRIMARY KEY,               -- normalized: 8 characters, no dash
+        team_id TEXT NOT NULL REFERENCES teams (id),
+        expires_ms INTEGER NOT NULL,
+        revoked_ms INTEGER,
+        created_ms INTEGER NOT NULL,
+        created_by TEXT NOT NULL             -- 'staff:<name>'
+    ) STRICT;
+    CREATE TABLE team_members (
+        id TEXT PRIMARY KEY,
+        team_id TEXT NOT NULL REFERENCES teams (id),
+        token_hash TEXT NOT NULL UNIQUE,     -- SHA-256 of the member's token
+        code TEXT NOT NULL REFERENCES team_codes (code),
+        joined_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE assisted_sessions (
+        id TEXT PRIMARY KEY,                 -- made on the member's device
+        member_id TEXT NOT NULL REFERENCES team_members (id),
+        team_id TEXT NOT NULL REFERENCES teams (id),
+        ward TEXT NOT NULL,
+        task TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        finished_ms INTEGER NOT NULL,
+        body TEXT NOT NULL,                  -- AssistedSession as JSON
+        body_hash TEXT NOT NULL,             -- SHA-256 of body: a replay must match
+        received_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX assisted_sessions_by_team ON assisted_sessions (team_id, finished_ms);
+    DROP TABLE help_log;",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -8,6 +8,7 @@
 
 pub mod areas;
 pub mod auth;
+pub mod awareness;
 pub mod catalogue;
 pub mod content;
 pub mod db;
@@ -23,6 +24,7 @@ pub mod open311;
 pub mod procedures;
 pub mod seed;
 pub mod staff;
+pub mod teams;
 pub mod time;
 pub mod xml;
 
@@ -95,7 +97,12 @@ pub struct ServeOptions {
         areas::get_areas,
         content::articles,
         content::guides,
-        content::help_log,
+        teams::join,
+        teams::post_session,
+        teams::my_stats,
+        teams::create_code,
+        teams::revoke_code,
+        teams::all_stats,
         media::get_media,
     ),
     modifiers(&StaffAuth)
@@ -109,6 +116,10 @@ impl utoipa::Modify for StaffAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "staff",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "member",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }
@@ -153,7 +164,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/areas", get(areas::get_areas))
         .route("/api/v1/articles", get(content::articles))
         .route("/api/v1/guides", get(content::guides))
-        .route("/api/v1/help-log", post(content::help_log))
+        .route("/api/v1/teams/join", post(teams::join))
+        .route("/api/v1/teams/me/stats", get(teams::my_stats))
+        .route("/api/v1/assisted-sessions", post(teams::post_session))
+        .route("/api/v1/staff/team-codes", post(teams::create_code))
+        .route(
+            "/api/v1/staff/team-codes/{code}",
+            axum::routing::delete(teams::revoke_code),
+        )
+        .route("/api/v1/staff/team-stats", get(teams::all_stats))
         .route("/media/{hash}", get(media::get_media))
         .route(
             OPENAPI_PATH,

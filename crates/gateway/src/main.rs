@@ -8,6 +8,7 @@ const USAGE: &str = "usage: cds-gateway [--listen ADDR:PORT] [--data DIR] [--pub
                    [--ignore-idempotency-keys]
        cds-gateway create-api-key NAME [--data DIR]
        cds-gateway create-staff NAME [--data DIR]
+       cds-gateway create-team-code TEAM WARD DAYS [--data DIR]
        cds-gateway seed-dossiers COUNT [--data DIR]
        cds-gateway openapi
 
@@ -17,7 +18,10 @@ Huế, when empty). Listens on 127.0.0.1:8787 unless told otherwise; prints
 --ignore-idempotency-keys (or CDS_GATEWAY_IGNORE_IDEMPOTENCY_KEYS=1) makes it
 behave as an Open311 server that does not know Idempotency-Key, to test
 clients: every POST is a new request.
-create-api-key and create-staff print a new secret once; only its hash is kept.";
+create-api-key and create-staff print a new secret once; only its hash is kept.
+create-team-code prints a member code for a community digital team (made if
+new, with WARD its home ward), valid for DAYS days, then its team id, name and
+expiry, separated by tabs.";
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
@@ -72,6 +76,8 @@ fn main() -> ExitCode {
 enum Subcommand {
     CreateApiKey(String),
     CreateStaff(String),
+    /// Team name, ward code, days the code is valid.
+    CreateTeamCode(String, String, u32),
     SeedDossiers(usize),
     OpenApi,
     DeriveAreas,
@@ -118,6 +124,23 @@ fn run_command(command: Subcommand, data: &std::path::Path) -> Result<(), String
                     auth::register_staff(conn, &name, &token).map_err(|e| fail(e.to_string()))?;
                     Ok(token)
                 }
+                Subcommand::CreateTeamCode(team_name, ward, valid_days) => {
+                    let request = cds_provincial_api::teams::NewTeamCode {
+                        team_name,
+                        ward,
+                        valid_days,
+                    };
+                    let code = cds_gateway::teams::issue_code(
+                        conn,
+                        &request,
+                        "command line",
+                        time::now_ms(),
+                    )?;
+                    Ok(format!(
+                        "{}\t{}\t{}\t{}",
+                        code.code, code.team_id, code.team_name, code.expires_at
+                    ))
+                }
                 Subcommand::SeedDossiers(count) => {
                     let now = time::now_ms();
                     let made = seed::dossiers(conn, count, u64::try_from(now).unwrap_or(1), now)
@@ -158,6 +181,15 @@ impl Args {
                 }
                 "create-staff" if command.is_none() => {
                     command = Some(Subcommand::CreateStaff(value("a NAME")?))
+                }
+                "create-team-code" if command.is_none() => {
+                    let team = value("a TEAM name")?;
+                    let ward = value("a WARD code")?;
+                    let days = value("DAYS")?;
+                    let days = days
+                        .parse()
+                        .map_err(|_| format!("create-team-code: not a number of days: {days}"))?;
+                    command = Some(Subcommand::CreateTeamCode(team, ward, days));
                 }
                 "seed-dossiers" if command.is_none() => {
                     let count = value("a COUNT")?;

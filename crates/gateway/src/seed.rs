@@ -1,13 +1,14 @@
 //! The demo province's data (Huế): Open311 services, the app's API key, the
 //! procedure catalogue (`seed/procedures.json`), a few hundred administrative
-//! dossiers over 13 months (`seed/dossiers.json`), alerts, articles and guides.
+//! dossiers over 13 months (`seed/dossiers.json`), alerts, and (through
+//! `awareness`) articles and guides.
 
 use std::path::Path;
 
 use cds_domain::{Catalogue, LocalizedText};
 use cds_provincial_api::{
     DEMO_API_KEY,
-    content::{Alert, Article, DossierStep, GuideStep, Procedure},
+    content::{Alert, DossierStep, Procedure},
     open311::{Attribute, AttributeValue, Datatype},
 };
 use rusqlite::{Connection, OptionalExtension, params};
@@ -499,17 +500,7 @@ fn text(vi: &str, en: &str) -> LocalizedText {
 
 fn content(conn: &Connection, dir: &std::path::Path) -> Result<(), DbError> {
     let now = time::now_ms();
-    // Illustrations of the guide's steps, served like any photo (the URL is
-    // made absolute when served).
     let media = crate::media::MediaDir::new(dir);
-    let image = |step: usize| -> Result<Option<String>, DbError> {
-        let png = crate::illustration::step_card(step, [30, 64, 175], 320, 200);
-        let sniffed = crate::media::sniff(&png).map_err(|err| DbError::Worker(err.to_string()))?;
-        Ok(Some(format!(
-            "/media/{}",
-            media.store(conn, &png, sniffed)?
-        )))
-    };
     let alerts = [
         Alert {
             id: "lu-song-huong".into(),
@@ -550,66 +541,7 @@ fn content(conn: &Connection, dir: &std::path::Path) -> Result<(), DbError> {
             params![alert.id, serde_json::to_string(&alert)?, now],
         )?;
     }
-    let articles = [
-        Article {
-            id: "canh-giac-lua-dao-vneid".into(),
-            kind: "article".into(),
-            title: text(
-                "Cảnh giác cuộc gọi giả danh công an hướng dẫn cài VNeID",
-                "Beware of calls posing as police to 'help' install VNeID",
-            ),
-            body: text(
-                "Công an không gọi điện yêu cầu cài ứng dụng lạ hay cung cấp mã OTP. Hãy cúp máy và báo cho công an phường.",
-                "The police never call to ask you to install an app or give an OTP code. Hang up and tell your ward police.",
-            ),
-            steps: vec![],
-            updated_datetime: time::iso(now),
-        },
-        Article {
-            id: "cai-dat-vneid".into(),
-            kind: "guide".into(),
-            title: text("Cài đặt và kích hoạt VNeID", "Install and activate VNeID"),
-            body: text(
-                "Làm theo từng bước; tổ công nghệ số cộng đồng có thể giúp bạn.",
-                "Follow each step; your community digital team can help.",
-            ),
-            steps: vec![
-                GuideStep {
-                    text: text(
-                        "Mở kho ứng dụng, tìm \"VNeID\" của Bộ Công an.",
-                        "Open the app store and find \"VNeID\" by the Ministry of Public Security.",
-                    ),
-                    image_url: image(1)?,
-                },
-                GuideStep {
-                    text: text(
-                        "Cài đặt, mở ứng dụng, chọn \"Kích hoạt tài khoản định danh điện tử\".",
-                        "Install it, open it, choose \"Activate electronic identity account\".",
-                    ),
-                    image_url: image(2)?,
-                },
-                GuideStep {
-                    text: text(
-                        "Nhập số định danh cá nhân và số điện thoại; nhận mã OTP.",
-                        "Enter your personal ID number and phone number; receive the OTP code.",
-                    ),
-                    image_url: image(3)?,
-                },
-            ],
-            updated_datetime: time::iso(now),
-        },
-    ];
-    for article in articles {
-        conn.execute(
-            "INSERT INTO content (id, kind, body, updated_ms) VALUES (?1, ?2, ?3, ?4)",
-            params![
-                article.id,
-                article.kind,
-                serde_json::to_string(&article)?,
-                now
-            ],
-        )?;
-    }
+    crate::awareness::seed(conn, &media, now)?;
     Ok(())
 }
 

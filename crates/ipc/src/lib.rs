@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 pub use cds_domain::{
     HomeScreen, Lang,
+    awareness::{Shelf, ShelfItem, ShelfPage},
     dossier::{Held, SlipScan},
     geo::{Area, Placement},
     inbox::{Inbox, InboxItem, InboxKind},
@@ -22,9 +23,13 @@ pub use cds_domain::{
         ReportPage, StoredDraft,
     },
     sync::{DataUse, Network, SyncEvent},
+    teams::{
+        AssistedSession, Outcome, Period, Reason, ResidentContact, Scope, SessionSummary, StatRow,
+        StoredStats, TeamMember, TeamStats,
+    },
 };
 pub use cds_provincial_api::{
-    content::{AgencyOnTime, Dossier, DossierStats, DossierStep, Procedure},
+    content::{AgencyOnTime, Article, Dossier, DossierStats, DossierStep, GuideStep, Procedure},
     open311::{Category, Datatype, FeedbackAction},
 };
 
@@ -42,6 +47,7 @@ macro_rules! command {
 }
 
 pub mod areas;
+pub mod awareness;
 pub mod dossiers;
 pub mod error;
 pub mod home;
@@ -50,8 +56,10 @@ pub mod links;
 pub mod public_reports;
 pub mod reports;
 pub mod sync;
+pub mod teams;
 
 pub use areas::*;
+pub use awareness::*;
 pub use dossiers::*;
 pub use error::*;
 pub use home::*;
@@ -60,6 +68,7 @@ pub use links::*;
 pub use public_reports::*;
 pub use reports::*;
 pub use sync::*;
+pub use teams::*;
 
 /// The name of the single argument every command takes.
 pub const REQUEST_ARG: &str = "request";
@@ -105,6 +114,8 @@ const FEATURES: &[&[&str]] = &[
     dossiers::COMMANDS,
     inbox::COMMANDS,
     links::COMMANDS,
+    awareness::COMMANDS,
+    teams::COMMANDS,
 ];
 
 /// Every command the shell registers. The shell's build script generates an

@@ -1,5 +1,5 @@
-//! Our own JSON endpoints besides Open311: dossiers, alerts, articles and guides,
-//! and the community-team help log.
+//! Our own JSON endpoints besides Open311: dossiers, alerts, articles and
+//! guides (community teams are in `teams`).
 
 use cds_domain::LocalizedText;
 use serde::{Deserialize, Serialize};
@@ -147,17 +147,39 @@ pub struct Alert {
     pub updated_datetime: String,
 }
 
-/// An article (news, scam warning) or a step-by-step guide.
+/// An article (news, a scam warning, a digital-skills lesson) or a
+/// step-by-step guide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Article {
     pub id: String,
     /// `article` or `guide`.
     pub kind: String,
+    /// Articles: `news`, `scam` or `skills`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub topic: String,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub title: LocalizedText,
+    /// One sentence for lists.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub summary: LocalizedText,
+    /// Plain text; paragraphs separated by a blank line.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub body: LocalizedText,
+    /// The day it was published (ISO 8601 date).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub published: String,
+    /// Articles: a guide that shows how to act on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guide: Option<String>,
+    /// Guides: the task an assisted session records (e.g. `vneid_level2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// Guides: what to have at hand.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub needs: LocalizedText,
     /// For guides: the steps, in order.
     #[serde(default)]
     pub steps: Vec<GuideStep>,
@@ -169,22 +191,10 @@ pub struct Article {
 pub struct GuideStep {
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub text: LocalizedText,
+    /// What the illustration shows (its text alternative).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub caption: LocalizedText,
     /// URL of an illustration served by the gateway, if any.
     pub image_url: Option<String>,
-}
-
-/// `POST /api/v1/help-log`: a community digital technology team records help given.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct HelpLogEntry {
-    /// Made on the volunteer's device; a resend with the same id is not a new entry.
-    pub client_id: String,
-    pub team: String,
-    /// Ward code where the help was given.
-    pub ward: String,
-    /// What was done, e.g. `vneid_install`, `bill_payment`, `dossier_submit`, `field_report`.
-    pub service: String,
-    pub helped_at: String,
-    #[serde(default)]
-    pub note: String,
 }

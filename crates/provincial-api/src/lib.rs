@@ -5,6 +5,7 @@
 
 pub mod content;
 pub mod open311;
+pub mod teams;
 
 use serde::{Deserialize, Serialize};
 

@@ -2,6 +2,7 @@
 //! request → `cds-core` → response; the contract (names and types) is `cds-ipc`.
 
 pub mod areas;
+pub mod awareness;
 pub mod dossiers;
 pub mod home;
 pub mod inbox;
@@ -9,3 +10,4 @@ pub mod links;
 pub mod public_reports;
 pub mod reports;
 pub mod sync;
+pub mod teams;

@@ -91,12 +91,15 @@ impl Core {
     }
 
     /// "Send now": every report waiting in the queue becomes due at once (the
-    /// next sync takes them, whatever their backoff said).
+    /// next sync takes them, whatever their backoff said), and so does every
+    /// waiting assisted session (`teams`).
     pub async fn send_now(&self) -> Result<usize, Error> {
         let policy = self.retry;
-        self.store
+        let reports = self
+            .store
             .run(move |conn| store::make_due(conn, now_ms(), &policy))
-            .await
+            .await?;
+        Ok(reports + self.sessions_due_now().await?)
     }
 
     /// Edits a rejected report and queues it again (under a new idempotency key).

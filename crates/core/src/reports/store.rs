@@ -255,16 +255,6 @@ fn add_history(
     Ok(())
 }
 
-fn kind(state: &OutboxState) -> &'static str {
-    match state {
-        OutboxState::Queued { .. } => "queued",
-        OutboxState::Sending { .. } => "sending",
-        OutboxState::Confirmed { .. } => "confirmed",
-        OutboxState::Rejected { .. } => "rejected",
-        OutboxState::Cancelled { .. } => "cancelled",
-    }
-}
-
 fn state_of(conn: &Connection, id: &str) -> Result<OutboxState, StoreError> {
     let body: Option<String> = conn
         .query_row("SELECT state FROM reports WHERE id = ?1", [id], |row| {
@@ -284,13 +274,10 @@ pub fn transition(
 ) -> Result<OutboxState, StoreError> {
     let tx = conn.transaction()?;
     let next = state_of(&tx, id)?.next(event, policy)?;
-    let retry_at = match &next {
-        OutboxState::Queued { retry_at_ms, .. } => Some(*retry_at_ms),
-        _ => None,
-    };
+    let retry_at = next.retry_at_ms();
     tx.execute(
         "UPDATE reports SET state = ?2, state_kind = ?3, retry_at_ms = ?4, updated_at_ms = ?5 WHERE id = ?1",
-        params![id, serde_json::to_string(&next)?, kind(&next), retry_at, now_ms],
+        params![id, serde_json::to_string(&next)?, next.kind(), retry_at, now_ms],
     )?;
     add_history(&tx, id, now_ms, &next)?;
     tx.commit()?;

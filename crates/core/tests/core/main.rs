@@ -13,6 +13,7 @@ mod outbox;
 mod photos;
 mod slips;
 mod sync;
+mod teams;
 
 use std::{net::SocketAddr, path::Path};
 

@@ -1,9 +1,8 @@
-//! Dossiers (with rate-limited guessing), alerts, articles, guides, help log.
+//! Dossiers (with rate-limited guessing), alerts, articles and guides.
 
 use reqwest::{StatusCode, header};
-use serde_json::json;
 
-use crate::{DEMO_KEY, Fixture, answer, client};
+use crate::{Fixture, answer, client};
 
 fn a_dossier(gw: &Fixture) -> (String, String) {
     let conn = rusqlite::Connection::open(gw.dir.path().join("gateway.sqlite3")).unwrap();
@@ -112,31 +111,4 @@ fn content_lists_have_etags_and_incremental_pulls() {
         assert_eq!(image.status(), StatusCode::OK, "{url}");
         assert_eq!(image.headers()[header::CONTENT_TYPE], "image/png");
     }
-}
-
-#[test]
-fn the_help_log_records_once_per_client_id() {
-    let gw = Fixture::new();
-    let entry = json!({"client_id": "h-1", "team": "Tổ CNS phường Phú Xuân", "ward": "19753", "service": "vneid_install", "helped_at": "2026-11-21T09:00:00+07:00", "note": "Cụ bà 80 tuổi"});
-    let post = |body: &serde_json::Value, key: &str| {
-        answer(
-            client()
-                .post(format!("{}/api/v1/help-log?api_key={key}", gw.url))
-                .json(body)
-                .send()
-                .unwrap(),
-        )
-        .0
-    };
-    assert_eq!(post(&entry, DEMO_KEY), StatusCode::CREATED);
-    assert_eq!(post(&entry, DEMO_KEY), StatusCode::OK);
-    assert_eq!(post(&entry, "nope"), StatusCode::FORBIDDEN);
-    assert_eq!(
-        post(&json!({"client_id": "h-2"}), DEMO_KEY),
-        StatusCode::BAD_REQUEST
-    );
-    let mut bad_date = entry.clone();
-    bad_date["client_id"] = json!("h-3");
-    bad_date["helped_at"] = json!("hôm qua");
-    assert_eq!(post(&bad_date, DEMO_KEY), StatusCode::BAD_REQUEST);
 }

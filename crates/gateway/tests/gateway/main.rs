@@ -10,6 +10,7 @@ mod dossiers;
 mod open311;
 mod spec;
 mod staff;
+mod teams;
 
 use std::{
     io::{BufRead, BufReader},
