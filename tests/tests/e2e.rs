@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use cds_e2e::{Driver, Env, Gateway, Session, accessibility_problems};
 
+#[path = "e2e/awareness.rs"]
+mod awareness;
 #[path = "e2e/dossiers.rs"]
 mod dossiers;
 
@@ -155,12 +157,40 @@ fn sync_events_reach_the_page(session: &Session) {
     );
 }
 
+/// A tile the province added for a service this version does not know.
+const UNKNOWN_TILE: &str = "thu-nghiem";
+
+/// Adds [`UNKNOWN_TILE`] to the personal block of the gateway's catalogue
+/// (every tile of the demo catalogue opens a built service).
+fn add_unknown_tile(gateway_dir: &Path) {
+    let db = rusqlite::Connection::open(gateway_dir.join("gateway.sqlite3")).expect("gateway db");
+    let body: Vec<u8> = db
+        .query_row("SELECT body FROM catalogue WHERE id = 1", [], |r| r.get(0))
+        .expect("the demo catalogue");
+    let mut catalogue: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    let tiles = catalogue["blocks"][4]["tiles"]
+        .as_array_mut()
+        .expect("the personal block's tiles");
+    tiles.push(serde_json::json!({
+        "id": UNKNOWN_TILE,
+        "title": {"vi": "Dịch vụ thử nghiệm", "en": "Trial service"},
+        "icon": "generic",
+        "action": {"type": "feature", "feature": "future_service"}
+    }));
+    db.execute(
+        "UPDATE catalogue SET body = ?1, etag = 'e2e-unknown-tile' WHERE id = 1",
+        [serde_json::to_vec(&catalogue).expect("JSON")],
+    )
+    .expect("catalogue updated");
+}
+
 #[test]
 fn home_screen_in_both_languages_and_offline_from_cache() {
     let env = Env::get();
     let work = std::env::temp_dir().join(format!("cds-e2e-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     let mut gateway = Gateway::start(&env.gateway, &work.join("gateway"));
+    add_unknown_tile(&work.join("gateway"));
     let app_data = work.join("app");
     let driver = Driver::start(&[
         ("CDS_API_URL", gateway.url.as_str()),
@@ -187,11 +217,13 @@ fn home_screen_in_both_languages_and_offline_from_cache() {
     only_the_apps_own_commands_and_scripts_run(&session);
     sync_events_reach_the_page(&session);
 
-    // 2. A tile of a feature not built yet says so plainly.
-    session.wait_for("[data-tile='ocop']").click();
+    // 2. A tile of a service this version does not know says so plainly.
+    session
+        .wait_for(&format!("[data-tile='{UNKNOWN_TILE}']"))
+        .click();
     let notice = session.wait_for("[data-not-built]").text();
-    assert!(notice.contains("chưa có trong phiên bản này"), "{notice}");
-    assert!(notice.contains("Sản phẩm OCOP"), "{notice}");
+    assert!(notice.contains("chưa hỗ trợ"), "{notice}");
+    assert!(notice.contains("Dịch vụ thử nghiệm"), "{notice}");
     assert_eq!(
         focused(&session, "tagName"),
         "H1",
@@ -200,7 +232,7 @@ fn home_screen_in_both_languages_and_offline_from_cache() {
     visit(&session, &env, "02-not-built-vi");
     session.wait_for("#back").click();
     session.wait_until("focus back on the tile that was opened", || {
-        (focused(&session, "dataset.tile") == "ocop").then_some(())
+        (focused(&session, "dataset.tile") == UNKNOWN_TILE).then_some(())
     });
     // Escape and the mouse's back button go back the same way.
     for (how, script) in [
@@ -213,12 +245,14 @@ fn home_screen_in_both_languages_and_offline_from_cache() {
             "document.querySelector('h1').dispatchEvent(new MouseEvent('mouseup', {button: 3, bubbles: true}))",
         ),
     ] {
-        session.wait_for("[data-tile='ocop']").click();
+        session
+            .wait_for(&format!("[data-tile='{UNKNOWN_TILE}']"))
+            .click();
         session.wait_for("[data-not-built]");
         session.execute(script, &[]);
         session.wait_until(&format!("{how}: home again, focus on the tile"), || {
             (session.find_all("[data-not-built]").is_empty()
-                && focused(&session, "dataset.tile") == "ocop")
+                && focused(&session, "dataset.tile") == UNKNOWN_TILE)
                 .then_some(())
         });
     }

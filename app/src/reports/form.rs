@@ -215,6 +215,9 @@ pub fn NewReport(draft_id: Option<String>) -> impl IntoView {
         <article class="page report-form" data-page="new-report">
             <h1 tabindex="-1">{move || form.t(Key::ReportNewHeading)}</h1>
             <p class="hint">{move || form.t(Key::ReportSavedHint)}</p>
+            {move || form.draft.with(|d| d.as_ref().is_some_and(|d| d.draft.assisted_by.is_some())).then(|| view! {
+                <p class="notice" id="report-assisted">{form.t(Key::ReportAssisted)}</p>
+            })}
             {move || match (loaded.get(), form.step.get()) {
                 (false, _) => view! { <p>{form.t(Key::Loading)}</p> }.into_any(),
                 (true, Step::Edit) => edit(form).into_any(),

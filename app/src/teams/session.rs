@@ -2,17 +2,23 @@
 //! consent text to the resident and tick that they agreed, go through the
 //! guide's steps together ticking each, then the outcome (with a reason when
 //! not done), the ward, a note, and the resident's contact only if they agree.
-//! Saved on this phone first; delivered exactly once at the next sync.
+//! Saved on this phone first; delivered exactly once at the next sync. Then,
+//! if needed, a field report filed for the resident, marked as assisted.
 
-use cds_domain::teams::{AssistedSession, Outcome, Reason, ResidentContact};
+use cds_domain::{
+    report::{Contact, ReportDraft},
+    teams::{AssistedSession, Outcome, Reason, ResidentContact},
+};
 use cds_ipc::{
-    AreasView, Article, ById, Empty, LoadAreas, LoadTeam, OpenArticle, RecordSession, ShelfItem,
+    AreasView, Article, ById, Empty, LoadAreas, LoadTeam, OpenArticle, RecordSession, SaveDraft,
+    SaveDraftRequest, ShelfItem,
 };
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     i18n::{self, Key},
     ipc,
+    nav::Page,
     state::AppState,
     teams::{load_guides, outcome_key},
     tile_page::tile_frame,
@@ -72,12 +78,14 @@ pub fn AssistPage(tile: String) -> impl IntoView {
     let contact_name = RwSignal::new(String::new());
     let contact_phone = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let team_id = RwSignal::new(String::new());
     load_guides(app, guides);
     spawn_local(async move {
         if let Ok(team) = ipc::call::<LoadTeam>(&Empty {}).await
             && let Some(member) = team.member
         {
             ward.set(member.ward);
+            team_id.set(member.team_id);
         }
         if let Ok(AreasView { wards: areas, .. }) = ipc::call::<LoadAreas>(&Empty {}).await {
             let lang = app.lang();
@@ -164,6 +172,32 @@ pub fn AssistPage(tile: String) -> impl IntoView {
             }
         });
     };
+    // A field report for the resident, marked as filed with the team's help,
+    // with their contact only if they agreed to leave it.
+    let report_for_resident = move || {
+        let contact = if contact_agreed.get_untracked() {
+            Contact::Named {
+                name: contact_name.get_untracked().trim().to_owned(),
+                phone: contact_phone.get_untracked().replace([' ', '.', '-'], ""),
+                email: String::new(),
+            }
+        } else {
+            Contact::Anonymous
+        };
+        let draft = ReportDraft {
+            contact,
+            assisted_by: Some(team_id.get_untracked()).filter(|t| !t.is_empty()),
+            ..ReportDraft::default()
+        };
+        spawn_local(async move {
+            match ipc::call::<SaveDraft>(&SaveDraftRequest { id: None, draft }).await {
+                Ok(stored) => app.nav.go(Page::NewReport {
+                    draft: Some(stored.id),
+                }),
+                Err(err) => app.error.set(Some(err)),
+            }
+        });
+    };
     tile_frame(tile, move |_, _| {
         view! {
             <section class="assist" id="assist">
@@ -220,10 +254,7 @@ pub fn AssistPage(tile: String) -> impl IntoView {
                                                     if on { d.push(index); }
                                                 });
                                             } />
-                                        <label for=id>
-                                            <span class="step-number">{i18n::fill(lang, Key::GuideStepOf, &[("n", &(i + 1).to_string()), ("total", &total.to_string())])}</span>
-                                            " "{step.text.get(lang).to_owned()}
-                                        </label>
+                                        <label for=id>{step.text.get(lang).to_owned()}</label>
                                     </li>
                                 }
                             }).collect_view();
@@ -323,6 +354,8 @@ pub fn AssistPage(tile: String) -> impl IntoView {
                                     contact_phone.set(String::new());
                                     to_stage(stage, Stage::Task);
                                 }>{i18n::text(lang, Key::AssistAgain)}</button>
+                                <button type="button" class="button" id="assist-report"
+                                    on:click=move |_| report_for_resident()>{i18n::text(lang, Key::AssistReport)}</button>
                                 <button type="button" class="button button--secondary" id="assist-done"
                                     on:click=move |_| app.nav.back()>{i18n::text(lang, Key::AssistBackToTeam)}</button>
                             </div>

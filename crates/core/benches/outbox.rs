@@ -32,6 +32,7 @@ fn draft(i: usize) -> ReportDraft {
         address: "Lê Lợi, Huế".into(),
         attributes: Default::default(),
         contact: Contact::Anonymous,
+        assisted_by: None,
     }
 }
 

@@ -48,6 +48,7 @@ fn draft(i: usize) -> ReportDraft {
         address: String::new(),
         attributes: [("size".to_owned(), "large".to_owned())].into(),
         contact: Contact::Anonymous,
+        assisted_by: None,
     }
 }
 

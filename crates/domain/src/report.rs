@@ -66,6 +66,11 @@ pub struct ReportDraft {
     pub attributes: BTreeMap<String, String>,
     #[serde(default)]
     pub contact: Contact,
+    /// Filed by a community team member on a resident's behalf: the team's
+    /// id (sent as the Open311 `account_id` `team:<id>`, so that the province
+    /// knows who helped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assisted_by: Option<String>,
 }
 
 /// A point with where it came from and how sure it is.
@@ -248,6 +253,13 @@ impl ReportDraft {
         for (key, value) in &self.attributes {
             check_text(Field::Attributes, key, MAX_ATTRIBUTE_KEY_CHARS, false)?;
             check_text(Field::Attributes, value, MAX_ATTRIBUTE_VALUE_CHARS, true)?;
+        }
+        if let Some(team) = &self.assisted_by
+            && (team.is_empty()
+                || team.len() > 64
+                || !team.bytes().all(|b| b.is_ascii_alphanumeric()))
+        {
+            return invalid(Field::Task, Rule::BadFormat);
         }
         if let Contact::Named { name, phone, email } = &self.contact {
             check_text(Field::ContactName, name, MAX_NAME_CHARS, false)?;

@@ -168,6 +168,9 @@ fn form(
     for (code, value) in &draft.attributes {
         form = form.text(format!("attribute[{code}]"), value.clone());
     }
+    if let Some(team) = &draft.assisted_by {
+        form = form.text("account_id", format!("team:{team}"));
+    }
     if let Contact::Named { name, phone, email } = &draft.contact {
         form = form.text("first_name", name.clone());
         if !phone.is_empty() {

@@ -23,6 +23,7 @@ pub fn complete_draft(description: &str) -> ReportDraft {
         address: "12 Lê Lợi, Huế".into(),
         attributes: [("depth_cm".to_owned(), "15".to_owned())].into(),
         contact: Contact::Anonymous,
+        assisted_by: None,
     }
 }
 

@@ -314,3 +314,55 @@ async fn shelves_are_searched_without_accents_marked_new_and_guides_work_offline
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_filed_for_a_resident_reaches_the_province_marked_with_the_team() {
+    let (gw_dir, data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let url = gateway(gw_dir.path()).await;
+    let api = url.clone();
+    let core = cds_core::Core::open(data.path().to_owned(), move |name| match name {
+        "CDS_API_URL" => Some(api.clone()),
+        "CDS_OPEN311_API_KEY" => Some(cds_provincial_api::DEMO_API_KEY.into()),
+        _ => None,
+    })
+    .await
+    .unwrap();
+    let member = core
+        .join_team(code(gw_dir.path(), "Tổ CNS phường Phú Xuân"))
+        .await
+        .unwrap();
+    let mut draft = crate::outbox::complete_draft("đèn đường hỏng trước nhà bà Lan");
+    draft.attributes = [("size".to_owned(), "large".to_owned())].into();
+    draft.assisted_by = Some(member.team_id.clone());
+    draft.contact = cds_domain::report::Contact::Named {
+        name: "Bà Lan".into(),
+        phone: "0905123456".into(),
+        email: String::new(),
+    };
+    let saved = core.save_draft(None, draft.clone()).await.unwrap();
+    let id = core.submit(saved.id).await.unwrap().report_id;
+    let pass = core.sync_outbox().await.unwrap();
+    assert_eq!(
+        pass.confirmed,
+        1,
+        "{pass:?} {:?}",
+        core.report(id).await.unwrap().summary.state
+    );
+    let contact: String = rusqlite::Connection::open(gw_dir.path().join("gateway.sqlite3"))
+        .unwrap()
+        .query_row("SELECT contact FROM requests", [], |r| r.get(0))
+        .unwrap();
+    let contact: serde_json::Value = serde_json::from_str(&contact).unwrap();
+    assert_eq!(
+        contact["account_id"],
+        format!("team:{}", member.team_id).as_str()
+    );
+    assert_eq!(contact["first_name"], "Bà Lan");
+
+    // A team mark that is not an id is refused before anything is saved.
+    draft.assisted_by = Some("x".repeat(65));
+    assert!(matches!(
+        core.save_draft(None, draft).await,
+        Err(Error::Invalid(_))
+    ));
+}
