@@ -5,11 +5,15 @@ use cds_domain::Lang;
 use leptos::prelude::*;
 
 use crate::{
+    alerts::AlertsPage,
+    bills::BillsPage,
     dossiers::{DossiersPage, procedures::ProceduresPage, stats::DossierStatsPage},
     home::HomePage,
     i18n::{self, Key},
     inbox::InboxPage,
     nav::Page,
+    places::PlacesPage,
+    products::{ProductsPage, trace::TracePage},
     reports::{NewReport, ReportPage, ReportsHub, ReportsMap},
     settings::SettingsPage,
     state::AppState,
@@ -49,6 +53,11 @@ pub fn App() -> impl IntoView {
                 Page::Procedures { tile } => view! { <ProceduresPage tile /> }.into_any(),
                 Page::DossierStats { tile } => view! { <DossierStatsPage tile /> }.into_any(),
                 Page::Inbox { tile } => view! { <InboxPage tile /> }.into_any(),
+                Page::Alerts { tile } => view! { <AlertsPage tile /> }.into_any(),
+                Page::Places { tile, category } => view! { <PlacesPage tile category /> }.into_any(),
+                Page::Products { tile } => view! { <ProductsPage tile /> }.into_any(),
+                Page::Trace { tile } => view! { <TracePage tile /> }.into_any(),
+                Page::Bills { tile } => view! { <BillsPage tile /> }.into_any(),
             }}
         </main>
     }

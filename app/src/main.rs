@@ -1,6 +1,8 @@
 //! Entry point of the Công Dân Số user interface (Leptos, client-side rendered).
 
+mod alerts;
 mod app;
+mod bills;
 mod dossiers;
 mod home;
 mod i18n;
@@ -9,6 +11,8 @@ mod inbox;
 mod ipc;
 mod map;
 mod nav;
+mod places;
+mod products;
 mod reports;
 mod settings;
 mod state;

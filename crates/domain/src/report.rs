@@ -126,6 +126,8 @@ pub enum Field {
     DossierCode,
     /// The last four digits of the phone number on the slip.
     PhoneDigits,
+    /// A product's code (GTIN, GS1 Digital Link, traceability link).
+    ProductCode,
 }
 
 /// What is wrong with it, with the limit where there is one, so that the UI can

@@ -23,9 +23,16 @@ pub use cds_domain::{
     },
     sync::{DataUse, Network, SyncEvent},
 };
+pub use cds_domain::{
+    alerts::Listed,
+    places::{Near, Origin, PlacesQuery},
+};
 pub use cds_provincial_api::{
-    content::{AgencyOnTime, Dossier, DossierStats, DossierStep, Procedure},
+    alerts::Alert,
+    content::{AgencyOnTime, Article, Dossier, DossierStats, DossierStep, Procedure},
     open311::{Category, Datatype, FeedbackAction},
+    places::Place,
+    products::{Batch, Product, SupplyStep, TraceRecord},
 };
 
 /// Defines a command: `command!(Type, "name", Request, Response)`.
@@ -41,22 +48,28 @@ macro_rules! command {
     };
 }
 
+pub mod alerts;
 pub mod areas;
 pub mod dossiers;
 pub mod error;
 pub mod home;
 pub mod inbox;
 pub mod links;
+pub mod places;
+pub mod products;
 pub mod public_reports;
 pub mod reports;
 pub mod sync;
 
+pub use alerts::*;
 pub use areas::*;
 pub use dossiers::*;
 pub use error::*;
 pub use home::*;
 pub use inbox::*;
 pub use links::*;
+pub use places::*;
+pub use products::*;
 pub use public_reports::*;
 pub use reports::*;
 pub use sync::*;
@@ -105,6 +118,9 @@ const FEATURES: &[&[&str]] = &[
     dossiers::COMMANDS,
     inbox::COMMANDS,
     links::COMMANDS,
+    alerts::COMMANDS,
+    places::COMMANDS,
+    products::COMMANDS,
 ];
 
 /// Every command the shell registers. The shell's build script generates an
