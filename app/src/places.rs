@@ -218,7 +218,7 @@ pub fn PlacesPage(tile: String, category: Option<String>) -> impl IntoView {
                     <label for="places-lon">{i18n::text(lang, Key::PlacesLon)}</label>
                     <input id="places-lon" inputmode="decimal" prop:value=move || lon.get() on:input=move |ev| lon.set(event_target_value(&ev)) />
                 </fieldset>
-                <div class="field choice">
+                <div class="choice">
                     <input type="checkbox" id="places-open-now" prop:checked=move || only_open.get()
                         on:change=move |ev| { only_open.set(event_target_checked(&ev)); reload(); } />
                     <label for="places-open-now">{i18n::text(lang, Key::PlacesOpenNowOnly)}</label>

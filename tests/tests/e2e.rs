@@ -8,6 +8,8 @@ use cds_e2e::{Driver, Env, Gateway, Session, accessibility_problems};
 
 #[path = "e2e/dossiers.rs"]
 mod dossiers;
+#[path = "e2e/society.rs"]
+mod society;
 
 const PHONE: (u32, u32) = (390, 844);
 const DESKTOP: (u32, u32) = (1280, 800);
@@ -188,10 +190,10 @@ fn home_screen_in_both_languages_and_offline_from_cache() {
     sync_events_reach_the_page(&session);
 
     // 2. A tile of a feature not built yet says so plainly.
-    session.wait_for("[data-tile='ocop']").click();
+    session.wait_for("[data-tile='tin-tuc']").click();
     let notice = session.wait_for("[data-not-built]").text();
     assert!(notice.contains("chưa có trong phiên bản này"), "{notice}");
-    assert!(notice.contains("Sản phẩm OCOP"), "{notice}");
+    assert!(notice.contains("Tin tức"), "{notice}");
     assert_eq!(
         focused(&session, "tagName"),
         "H1",
@@ -200,7 +202,7 @@ fn home_screen_in_both_languages_and_offline_from_cache() {
     visit(&session, &env, "02-not-built-vi");
     session.wait_for("#back").click();
     session.wait_until("focus back on the tile that was opened", || {
-        (focused(&session, "dataset.tile") == "ocop").then_some(())
+        (focused(&session, "dataset.tile") == "tin-tuc").then_some(())
     });
     // Escape and the mouse's back button go back the same way.
     for (how, script) in [
@@ -213,12 +215,12 @@ fn home_screen_in_both_languages_and_offline_from_cache() {
             "document.querySelector('h1').dispatchEvent(new MouseEvent('mouseup', {button: 3, bubbles: true}))",
         ),
     ] {
-        session.wait_for("[data-tile='ocop']").click();
+        session.wait_for("[data-tile='tin-tuc']").click();
         session.wait_for("[data-not-built]");
         session.execute(script, &[]);
         session.wait_until(&format!("{how}: home again, focus on the tile"), || {
             (session.find_all("[data-not-built]").is_empty()
-                && focused(&session, "dataset.tile") == "ocop")
+                && focused(&session, "dataset.tile") == "tin-tuc")
                 .then_some(())
         });
     }
