@@ -183,11 +183,21 @@ impl Core {
         Ok(banner(&list).first().map(|a| (*a).clone()))
     }
 
-    /// The resident read an alert: the banner goes until it changes.
+    /// The resident read an alert: the banner goes until it changes. The
+    /// mark is the version read (its `updated_datetime`), so that a change
+    /// within the same second still counts as new.
     pub async fn mark_alert_read(&self, id: String) -> Result<(), Error> {
         let now = now_ms();
         self.store
-            .call(move |conn| inbox::mark_read(conn, InboxKind::Alert, &id, now))
+            .run(move |conn| {
+                let alerts = content::list::<Alert>(conn, content::Kind::Alerts)?;
+                let version = alerts
+                    .iter()
+                    .find(|a| a.id == id)
+                    .and_then(|a| cds_domain::time::parse(&a.updated_datetime))
+                    .unwrap_or(now);
+                Ok(inbox::mark_read(conn, InboxKind::Alert, &id, version)?)
+            })
             .await
     }
 

@@ -463,4 +463,21 @@ mod tests {
         );
         assert!(Feature::from_name("metaverse").is_none());
     }
+
+    #[test]
+    fn bill_pages_must_be_https_on_the_catalogues_hosts() {
+        let catalogue = bundled();
+        assert!(!catalogue.bills.is_empty());
+        let hosts = catalogue.allowed_hosts();
+        assert!(hosts.contains(&"cskh.cpc.vn") && hosts.contains(&"openstreetmap.org"));
+        let mut other_host = catalogue.clone();
+        other_host.bills[0].url = "https://pay.evil.example/".into();
+        assert_eq!(refused_at(&other_host), "bills[0].url");
+        let mut plain_http = catalogue.clone();
+        plain_http.bills[0].url = "http://cskh.cpc.vn/".into();
+        assert_eq!(refused_at(&plain_http), "bills[0].url");
+        let mut bad_host = catalogue;
+        bad_host.link_hosts.push("*.example".into());
+        assert_eq!(refused_at(&bad_host), "link_hosts[2]");
+    }
 }

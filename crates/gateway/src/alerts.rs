@@ -153,6 +153,20 @@ pub fn check(new: NewAlert, now: i64) -> Result<Alert, ApiFailure> {
     })
 }
 
+/// The time of a new version of alert `id`: now, or a second after its last
+/// version (dates on the wire count seconds: a client must see it change).
+fn forward(conn: &Connection, id: Option<&str>, now: i64) -> Result<i64, DbError> {
+    let last: Option<i64> = match id {
+        Some(id) => conn
+            .query_row("SELECT updated_ms FROM alerts WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .optional()?,
+        None => None,
+    };
+    Ok(last.map_or(now, |last| now.max(last.div_euclid(1000) * 1000 + 1000)))
+}
+
 /// Stores (or replaces) an alert.
 pub fn store(conn: &Connection, alert: &Alert, author: &str, now: i64) -> Result<(), DbError> {
     let until = time::parse(&alert.valid_until).unwrap_or(now);
@@ -249,9 +263,12 @@ pub async fn publish(
             let staff = auth::staff(conn, &token)
                 .map_err(DbError::from)?
                 .ok_or_else(|| unauthorized("staff token not valid"))?;
+            let new = new?;
             let now = time::now_ms();
-            let alert = check(new?, now)?;
-            store(conn, &alert, &format!("staff:{staff}"), now)?;
+            let version = forward(conn, new.id.as_deref(), now)?;
+            let mut alert = check(new, now)?;
+            alert.updated_datetime = time::iso(version);
+            store(conn, &alert, &format!("staff:{staff}"), version)?;
             Ok(alert)
         })
         .await?;
@@ -288,9 +305,10 @@ pub async fn expire(
                 .and_then(|b| serde_json::from_str(&b).ok())
                 .ok_or_else(|| ApiFailure::new(StatusCode::NOT_FOUND, "no alert with that id"))?;
             let now = time::now_ms();
+            let version = forward(conn, Some(&alert.id), now)?;
             alert.valid_until = time::iso(now);
-            alert.updated_datetime = time::iso(now);
-            store(conn, &alert, &format!("staff:{staff}"), now)?;
+            alert.updated_datetime = time::iso(version);
+            store(conn, &alert, &format!("staff:{staff}"), version)?;
             Ok(alert)
         })
         .await?;
