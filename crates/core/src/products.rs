@@ -125,15 +125,7 @@ impl Core {
     /// Reads a product's code from a photo of its label (QR code or EAN-13),
     /// on the device, on the blocking pool.
     pub async fn scan_label(&self, photo: Vec<u8>) -> Result<SlipScan, Error> {
-        let _worker = self
-            .photo_workers
-            .acquire()
-            .await
-            .map_err(|err| Error::Internal(err.to_string()))?;
-        let read = tokio::task::spawn_blocking(move || cds_scan::read(&photo))
-            .await
-            .map_err(|err| Error::Internal(err.to_string()))?;
-        label_result(read)
+        label_result(self.read_codes(photo).await?)
     }
 
     /// Traces a product by the code typed or read (a GTIN, a GS1 Digital
