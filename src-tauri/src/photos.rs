@@ -1,7 +1,7 @@
 //! The `cds-photo://` scheme: the UI shows stored photos, thumbnails and the
 //! photos the province sent (a photo of the fix) without any of them passing
 //! through IPC as JSON. Paths: `local/<hash>`, `thumb/<hash>`,
-//! `remote/<report id>/<index>`.
+//! `remote/<report id>/<index>`, `product/<product id>`.
 
 use tauri::{
     Manager,
@@ -30,6 +30,7 @@ pub fn serve<R: tauri::Runtime>(
                         Ok(index) => core.remote_photo(report.to_owned(), index).await.ok(),
                         Err(_) => None,
                     },
+                    ["product", id] => core.product_photo((*id).to_owned()).await.ok(),
                     _ => None,
                 }
             }
@@ -37,7 +38,16 @@ pub fn serve<R: tauri::Runtime>(
         };
         let response = match bytes {
             Some(bytes) => Response::builder()
-                .header(header::CONTENT_TYPE, "image/jpeg")
+                .header(
+                    header::CONTENT_TYPE,
+                    if bytes.starts_with(b"\x89PNG") {
+                        "image/png"
+                    } else if bytes.starts_with(b"RIFF") {
+                        "image/webp"
+                    } else {
+                        "image/jpeg"
+                    },
+                )
                 .header(header::CACHE_CONTROL, "max-age=31536000, immutable")
                 .body(bytes),
             None => Response::builder()

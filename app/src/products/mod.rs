@@ -109,6 +109,9 @@ fn product_view(
         <li class="procedure" data-product=p.id.clone() data-gtin=p.gtin.clone()>
             <details>
                 <summary>{p.name.get(lang).to_owned()} " " {stars(lang, p.stars)}</summary>
+                {p.photo_url.is_some().then(|| view! {
+                    <img class="product-photo" src=ipc::photo_src(&format!("product/{}", p.id)) alt="" width="160" height="120" />
+                })}
                 <p>{p.description.get(lang).to_owned()}</p>
                 <dl class="facts">
                     <dt>{i18n::text(lang, Key::OcopProducer)}</dt><dd>{p.producer.clone()}</dd>

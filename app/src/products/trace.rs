@@ -209,6 +209,9 @@ fn result_view(lang: Lang, held: Held<TraceRecord>) -> impl IntoView {
     view! {
         <section id="trace-result" class="form-section" data-gtin=p.gtin.clone() aria-labelledby="trace-result-heading">
             <h2 id="trace-result-heading" tabindex="-1">{p.name.get(lang).to_owned()}</h2>
+            {p.photo_url.is_some().then(|| view! {
+                <img class="product-photo" src=crate::ipc::photo_src(&format!("product/{}", p.id)) alt="" width="160" height="120" />
+            })}
             {age.map(|text| view! { <p class="status status--offline" role="status">{text}</p> })}
             <p class="notice notice--ok" id="trace-registered">{i18n::text(lang, Key::TraceRegistered)}</p>
             <dl class="facts">

@@ -305,13 +305,19 @@ impl Core {
     /// The bytes of a photo the server named for one of my reports (the
     /// agency's photo of the fix, say), fetched once and kept on the device.
     pub async fn remote_photo(&self, report_id: String, index: usize) -> Result<Vec<u8>, Error> {
-        /// Largest photo fetched from the server.
-        const MAX_BYTES: usize = 16 * 1024 * 1024;
         let detail = self.report(report_id).await?;
         let url = detail
             .remote
             .and_then(|remote| remote.media_urls.get(index).cloned())
             .ok_or(Error::NotFound)?;
+        self.fetch_media(url).await
+    }
+
+    /// A photo the province serves at `url` (its API or Open311 server only),
+    /// kept in `media-cache` once fetched; only kinds the web view shows.
+    pub(crate) async fn fetch_media(&self, url: String) -> Result<Vec<u8>, Error> {
+        /// Largest photo fetched from the server.
+        const MAX_BYTES: usize = 16 * 1024 * 1024;
         let path = self
             .config
             .data_dir

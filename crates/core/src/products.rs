@@ -122,6 +122,20 @@ impl Core {
         Ok(scored.into_iter().map(|(_, p)| p).collect())
     }
 
+    /// A product's photo, as the province serves it (kept once fetched).
+    pub async fn product_photo(&self, id: String) -> Result<Vec<u8>, Error> {
+        let list: Vec<Product> = self
+            .store
+            .run(|conn| content::list(conn, content::Kind::Products))
+            .await?;
+        let url = list
+            .into_iter()
+            .find(|p| p.id == id)
+            .and_then(|p| p.photo_url)
+            .ok_or(Error::NotFound)?;
+        self.fetch_media(url).await
+    }
+
     /// Reads a product's code from a photo of its label (QR code or EAN-13),
     /// on the device, on the blocking pool.
     pub async fn scan_label(&self, photo: Vec<u8>) -> Result<SlipScan, Error> {

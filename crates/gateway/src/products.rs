@@ -81,9 +81,28 @@ struct DemoStep {
     day: i64,
 }
 
-/// Seeds the demo products and their batches.
-pub fn seed_demo(conn: &Connection, now: i64) -> Result<(), DbError> {
-    let products = parse_products(DEMO_PRODUCTS, now).map_err(DbError::Demo)?;
+/// The colour of a product's card, by category.
+fn card_colour(category: &str) -> [u8; 3] {
+    match category {
+        "food" => [21, 128, 61],
+        "drink" => [30, 64, 175],
+        "herbal" => [101, 163, 13],
+        "handicraft" => [146, 64, 14],
+        _ => [126, 34, 206],
+    }
+}
+
+/// Seeds the demo products (each with a drawn card standing for its photo,
+/// served like any photo) and their batches.
+pub fn seed_demo(conn: &Connection, dir: &std::path::Path, now: i64) -> Result<(), DbError> {
+    let mut products = parse_products(DEMO_PRODUCTS, now).map_err(DbError::Demo)?;
+    let media = crate::media::MediaDir::new(dir);
+    for (i, product) in products.iter_mut().enumerate() {
+        let png =
+            crate::illustration::step_card(i % 9 + 1, card_colour(&product.category), 320, 240);
+        let sniffed = crate::media::sniff(&png).map_err(|err| DbError::Worker(err.to_string()))?;
+        product.photo_url = Some(format!("/media/{}", media.store(conn, &png, sniffed)?));
+    }
     for product in &products {
         conn.execute(
             "INSERT INTO products (id, gtin, body, updated_ms) VALUES (?1, ?2, ?3, ?4)",
@@ -138,6 +157,13 @@ pub fn seed_demo(conn: &Connection, now: i64) -> Result<(), DbError> {
     Ok(())
 }
 
+/// A photo's URL as clients fetch it (the gateway's public address).
+fn absolute(state: &AppState, product: &mut Product) {
+    if let Some(url) = product.photo_url.as_mut().filter(|u| u.starts_with('/')) {
+        *url = format!("{}{url}", state.public_url);
+    }
+}
+
 /// `GET /api/v1/products`: the province's OCOP products.
 #[utoipa::path(get, path = "/api/v1/products", tag = "products",
     params(("updated_after" = Option<String>, Query), ("If-None-Match" = Option<String>, Header)),
@@ -158,7 +184,15 @@ pub async fn list(
             rows.collect()
         })
         .await?;
-    let body = format!("[{}]", bodies.join(",")).into_bytes();
+    let mut products: Vec<Product> = bodies
+        .iter()
+        .filter_map(|b| serde_json::from_str(b).ok())
+        .collect();
+    for product in &mut products {
+        absolute(&state, product);
+    }
+    let body = serde_json::to_vec(&products)
+        .map_err(|err| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?;
     Ok(with_etag(&headers, body))
 }
 
@@ -236,6 +270,8 @@ pub async fn trace(
             })
         })
         .await?;
+    let mut record = record;
+    absolute(&state, &mut record.product);
     let body = serde_json::to_vec(&record)
         .map_err(|err| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?;
     Ok(with_etag(&headers, body))

@@ -83,7 +83,7 @@ pub fn demo(conn: &mut Connection, dir: &std::path::Path) -> Result<(), DbError>
     if count(conn, "content")? == 0 {
         content(conn, dir)?;
     }
-    society(conn, count)?;
+    society(conn, dir, count)?;
     Ok(())
 }
 
@@ -92,6 +92,7 @@ pub fn demo(conn: &mut Connection, dir: &std::path::Path) -> Result<(), DbError>
 /// e-wallet guide (`seed/field_articles.json`).
 fn society(
     conn: &Connection,
+    dir: &std::path::Path,
     count: impl Fn(&Connection, &str) -> rusqlite::Result<i64>,
 ) -> Result<(), DbError> {
     let now = time::now_ms();
@@ -102,7 +103,7 @@ fn society(
         crate::places::seed_demo(conn, now)?;
     }
     if count(conn, "products")? == 0 {
-        crate::products::seed_demo(conn, now)?;
+        crate::products::seed_demo(conn, dir, now)?;
     }
     let articles: Vec<serde_json::Value> = serde_json::from_slice(DEMO_FIELD_ARTICLES)?;
     for mut article in articles {

@@ -338,6 +338,13 @@ fn alerts_places_products_and_traceability_as_a_resident_uses_them() {
             .text()
             .contains("OCOP 4*")
     );
+    session.wait_until("the product's photo shown", || {
+        let width = session.execute(
+            "const i = document.querySelector('#trace-result img'); return i && i.complete ? i.naturalWidth : 0;",
+            &[],
+        );
+        (width.as_u64().unwrap_or(0) > 0).then_some(())
+    });
     visit(&session, &env, "34-trace-label-vi");
     // A product the province does not know, and a code that is none.
     type_into(&session, "#trace-code", "8936036020014");

@@ -185,6 +185,18 @@ async fn places_products_and_traces_work_offline_from_the_last_sync() {
     let found = core.products("me xung".into()).await.unwrap();
     assert_eq!(found[0].id, "me-xung-huong-giang");
     assert!(core.products(String::new()).await.unwrap().len() >= 24);
+    let photo = core
+        .product_photo("me-xung-huong-giang".into())
+        .await
+        .unwrap();
+    assert!(
+        photo.starts_with(b"\x89PNG"),
+        "the product's photo, from the gateway"
+    );
+    assert!(matches!(
+        core.product_photo("khong-co".into()).await,
+        Err(Error::NotFound)
+    ));
 
     // Traced by a GS1 Digital Link with its lot, by a label photo; unknown
     // and bad codes refused.
@@ -236,6 +248,12 @@ async fn places_products_and_traces_work_offline_from_the_last_sync() {
     assert!(core.products("mè xửng".into()).await.unwrap().len() == 1);
     let held = core.trace("8938520000014".into()).await.unwrap();
     assert!(held.offline);
+    assert!(
+        core.product_photo("me-xung-huong-giang".into())
+            .await
+            .is_ok(),
+        "kept once fetched"
+    );
     assert!(matches!(
         core.trace("8938520000038".into()).await,
         Err(Error::Unreachable(_))

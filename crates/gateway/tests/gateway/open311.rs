@@ -121,8 +121,8 @@ fn a_request_with_photos_is_stored_and_served_back() {
         .count();
     assert_eq!(
         files,
-        2 + 3,
-        "two photos, plus the three guide illustrations of the seed"
+        2 + 3 + 18,
+        "two photos, plus the seed's illustrations: three guide steps, 18 distinct product cards"
     );
 }
 
