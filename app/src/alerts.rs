@@ -122,10 +122,9 @@ pub fn AlertsPage(tile: String) -> impl IntoView {
                 if list.is_empty() {
                     return view! { <p class="hint" id="alerts-none">{app.t(Key::AlertsNone)}</p> }.into_any();
                 }
-                let known = wards.get();
                 view! {
                     <ul class="alert-list" id="alerts-list">
-                        {list.into_iter().map(|listed| alert_view(app, listed, &known, mark_read)).collect_view()}
+                        {list.into_iter().map(|listed| alert_view(app, listed, wards, mark_read)).collect_view()}
                     </ul>
                 }.into_any()
             })}
@@ -155,13 +154,22 @@ pub fn AlertsPage(tile: String) -> impl IntoView {
 fn alert_view(
     app: AppState,
     listed: Listed<Alert>,
-    known: &[(String, LocalizedText)],
+    wards: RwSignal<Vec<(String, LocalizedText)>>,
     mark_read: impl Fn(String) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let lang = app.lang();
     let alert = listed.alert;
     let id = alert.id.clone();
-    let areas = area_names(lang, &alert.areas, known);
+    let codes = alert.areas.clone();
+    let areas = move || {
+        wards.with(|known| {
+            i18n::fill(
+                lang,
+                Key::AlertsAreas,
+                &[("areas", &area_names(lang, &codes, known))],
+            )
+        })
+    };
     let when = i18n::fill(
         lang,
         Key::AlertsValid,
@@ -199,7 +207,7 @@ fn alert_view(
             {alert.instructions.as_ref().map(|i| view! {
                 <p class="alert-todo"><strong>{i18n::text(lang, Key::AlertsWhatToDo)}</strong> " " {i.get(lang).to_owned()}</p>
             })}
-            <p class="hint">{i18n::fill(lang, Key::AlertsAreas, &[("areas", &areas)])} <br /> {when}</p>
+            <p class="hint">{areas} <br /> {when}</p>
             <div class="form-actions">{shelters}{read}</div>
         </li>
     }

@@ -90,6 +90,7 @@ pub fn PlacesPage(tile: String, category: Option<String>) -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let refused = RwSignal::new(None::<String>);
     let wards = RwSignal::new(Vec::<(String, LocalizedText)>::new());
+    let areas = RwSignal::new(None::<AreasView>);
     let articles = RwSignal::new(Vec::<Article>::new());
     let all = categories.clone();
     let load = move || {
@@ -130,10 +131,15 @@ pub fn PlacesPage(tile: String, category: Option<String>) -> impl IntoView {
     reload();
     app.after_each_sync(reload);
     spawn_local(async move {
-        if let Ok(AreasView { wards: found, .. }) = ipc::call::<LoadAreas>(&Empty {}).await {
-            let mut found: Vec<_> = found.into_iter().map(|a| (a.code, a.name)).collect();
+        if let Ok(view) = ipc::call::<LoadAreas>(&Empty {}).await {
+            let mut found: Vec<_> = view
+                .wards
+                .iter()
+                .map(|a| (a.code.clone(), a.name.clone()))
+                .collect();
             found.sort_by(|a, b| a.1.vi.cmp(&b.1.vi));
             wards.set(found);
+            areas.set(Some(view));
         }
         if let Some(field) = field
             && let Ok(found) = ipc::call::<LoadFieldArticles>(&FieldRequest {
@@ -230,6 +236,30 @@ pub fn PlacesPage(tile: String, category: Option<String>) -> impl IntoView {
                 {move || message.get().map(|text| view! { <p class="field-error" id="places-message" role="alert">{text}</p> })}
             </form>
             <p class="hint">{i18n::text(lang, Key::PlacesApproximate)}</p>
+            <details class="form-section" id="places-map">
+                <summary>{i18n::text(lang, Key::PlacesMap)}</summary>
+                <p class="hint">{i18n::text(lang, Key::PlacesMapHint)}</p>
+                {move || areas.get().map(|view| {
+                    let pin = match (lat.get().replace(',', ".").parse::<f64>(), lon.get().replace(',', ".").parse::<f64>()) {
+                        (Ok(lat), Ok(lon)) => Some((lat, lon)),
+                        _ => None,
+                    };
+                    let markers = list.with(|l| {
+                        l.iter()
+                            .flatten()
+                            .take(60)
+                            .map(|n| (n.place.lat, n.place.lon, n.place.name.get(app.lang()).to_owned()))
+                            .collect::<Vec<_>>()
+                    });
+                    let on_pick = Callback::new(move |(at_lat, at_lon): (f64, f64)| {
+                        lat.set(format!("{at_lat:.5}"));
+                        lon.set(format!("{at_lon:.5}"));
+                        ward.set(String::new());
+                        reload();
+                    });
+                    view! { <crate::map::AreaMap areas=view pin lang=app.lang() on_pick markers /> }
+                })}
+            </details>
             {move || refused.get().map(|text| view! { <p class="field-error" id="link-refused" role="alert">{text}</p> })}
             <section aria-labelledby="places-heading">
                 <h2 id="places-heading">{i18n::text(lang, Key::PlacesHeading)}</h2>

@@ -72,11 +72,10 @@ pub fn ProductsPage(tile: String) -> impl IntoView {
             {move || refused.get().map(|text| view! { <p class="field-error" id="link-refused" role="alert">{text}</p> })}
             {move || list.get().map(|list| {
                 let count = i18n::fill(app.lang(), Key::OcopCount, &[("count", &list.len().to_string())]);
-                let known = wards.get();
                 view! {
                     <p class="hint" role="status" id="product-count">{count}</p>
                     <ul class="procedure-list" id="product-list">
-                        {list.into_iter().map(|p| product_view(app, p, &known, refused)).collect_view()}
+                        {list.into_iter().map(|p| product_view(app, p, wards, refused)).collect_view()}
                     </ul>
                 }
             })}
@@ -88,9 +87,10 @@ pub fn ProductsPage(tile: String) -> impl IntoView {
 fn product_view(
     app: AppState,
     p: Product,
-    wards: &[(String, LocalizedText)],
+    wards: RwSignal<Vec<(String, LocalizedText)>>,
     refused: RwSignal<Option<String>>,
 ) -> impl IntoView + use<> {
+    let ward = p.ward.clone();
     let lang = app.lang();
     let shop = p.shop_url.clone().map(|url| {
         view! {
@@ -115,7 +115,7 @@ fn product_view(
                 <p>{p.description.get(lang).to_owned()}</p>
                 <dl class="facts">
                     <dt>{i18n::text(lang, Key::OcopProducer)}</dt><dd>{p.producer.clone()}</dd>
-                    <dt>{i18n::text(lang, Key::OcopWard)}</dt><dd>{ward_name(lang, &p.ward, wards)}</dd>
+                    <dt>{i18n::text(lang, Key::OcopWard)}</dt><dd>{move || wards.with(|w| ward_name(lang, &ward, w))}</dd>
                     <dt>{i18n::text(lang, Key::OcopCategory)}</dt><dd>{i18n::text(lang, category_key(&p.category))}</dd>
                     <dt>{i18n::text(lang, Key::OcopCertifications)}</dt><dd>{p.certifications.join(", ")}</dd>
                     <dt>{i18n::text(lang, Key::OcopBarcode)}</dt><dd>{p.gtin.clone()}</dd>

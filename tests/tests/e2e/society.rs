@@ -317,6 +317,9 @@ fn alerts_places_products_and_traceability_as_a_resident_uses_them() {
     // A phone number is a tel: link; the field's articles are beside the list.
     session.wait_for("[data-place='bv-trung-uong-hue'] a[href='tel:02343822325']");
     session.wait_for("#field-articles [data-article='sot-xuat-huyet']");
+    // The same places on the offline map, which also takes a point.
+    click(&session, "#places-map summary");
+    session.wait_for("#area-map .marker");
     visit(&session, &env, "33-places-health-vi");
     back(&session);
 
