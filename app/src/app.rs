@@ -5,12 +5,16 @@ use cds_domain::Lang;
 use leptos::prelude::*;
 
 use crate::{
+    alerts::AlertsPage,
     awareness::{ArticleView, GuideView, ShelfView},
+    bills::BillsPage,
     dossiers::{DossiersPage, procedures::ProceduresPage, stats::DossierStatsPage},
     home::HomePage,
     i18n::{self, Key},
     inbox::InboxPage,
     nav::Page,
+    places::PlacesPage,
+    products::{ProductsPage, trace::TracePage},
     reports::{NewReport, ReportPage, ReportsHub, ReportsMap},
     settings::SettingsPage,
     state::AppState,
@@ -56,6 +60,11 @@ pub fn App() -> impl IntoView {
                 Page::Guide { tile, id } => view! { <GuideView tile id /> }.into_any(),
                 Page::Team { tile } => view! { <TeamPage tile /> }.into_any(),
                 Page::Assist { tile } => view! { <AssistPage tile /> }.into_any(),
+                Page::Alerts { tile } => view! { <AlertsPage tile /> }.into_any(),
+                Page::Places { tile, category } => view! { <PlacesPage tile category /> }.into_any(),
+                Page::Products { tile } => view! { <ProductsPage tile /> }.into_any(),
+                Page::Trace { tile } => view! { <TracePage tile /> }.into_any(),
+                Page::Bills { tile } => view! { <BillsPage tile /> }.into_any(),
             }}
         </main>
     }

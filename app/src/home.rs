@@ -24,6 +24,7 @@ pub fn HomePage() -> impl IntoView {
                 .collect_view();
             view! {
                 <h1 class="visually-hidden">{state.t(Key::AppName)}</h1>
+                <crate::alerts::AlertBanner />
                 <StatusLine home=home.clone() />
                 <SyncLine />
                 <InboxLine />

@@ -137,6 +137,11 @@ pub async fn scan_slip(bytes: js_sys::Uint8Array) -> Result<cds_ipc::SlipScan, U
     call_raw::<cds_ipc::ScanSlip>(bytes, &[]).await
 }
 
+/// Reads a product's code from a photo of its label (the file's bytes, raw).
+pub async fn scan_label(bytes: js_sys::Uint8Array) -> Result<cds_ipc::SlipScan, UiError> {
+    call_raw::<cds_ipc::ScanLabel>(bytes, &[]).await
+}
+
 /// The address of a photo served by the shell's `cds-photo` scheme.
 pub fn photo_src(path: &str) -> String {
     format!("{}://localhost/{path}", cds_ipc::PHOTO_SCHEME)

@@ -1,7 +1,9 @@
 //! Entry point of the Công Dân Số user interface (Leptos, client-side rendered).
 
+mod alerts;
 mod app;
 mod awareness;
+mod bills;
 mod dossiers;
 mod home;
 mod i18n;
@@ -10,6 +12,8 @@ mod inbox;
 mod ipc;
 mod map;
 mod nav;
+mod places;
+mod products;
 mod reports;
 mod settings;
 mod state;

@@ -51,6 +51,20 @@ pub enum Page {
     Team { tile: String },
     /// An assisted session with a resident.
     Assist { tile: String },
+    /// Alerts and warnings.
+    Alerts { tile: String },
+    /// Places nearby of the tile's field; `category`: one category asked for
+    /// (an alert's "shelters nearby").
+    Places {
+        tile: String,
+        category: Option<String>,
+    },
+    /// The OCOP products.
+    Products { tile: String },
+    /// Traceability of a product.
+    Trace { tile: String },
+    /// The official pages to pay bills.
+    Bills { tile: String },
 }
 
 /// The registry: what a catalogue tile opens. A built feature opens its own
@@ -91,6 +105,28 @@ pub fn page_for_tile(tile: &Tile) -> Page {
             None => Page::Tile(tile.id.clone()),
         },
         Some(Feature::AssistedMode) => Page::Team {
+            tile: tile.id.clone(),
+        },
+        Some(Feature::Alerts) => Page::Alerts {
+            tile: tile.id.clone(),
+        },
+        Some(
+            Feature::Health
+            | Feature::Education
+            | Feature::Tourism
+            | Feature::Transport
+            | Feature::NearbyServices,
+        ) => Page::Places {
+            tile: tile.id.clone(),
+            category: None,
+        },
+        Some(Feature::LocalProducts) => Page::Products {
+            tile: tile.id.clone(),
+        },
+        Some(Feature::Traceability) => Page::Trace {
+            tile: tile.id.clone(),
+        },
+        Some(Feature::BillPayment) => Page::Bills {
             tile: tile.id.clone(),
         },
         _ => Page::Tile(tile.id.clone()),

@@ -70,6 +70,8 @@ pub struct AppState {
     pub nav: Nav,
     /// Unread items of the inbox (shown on its tile).
     pub inbox_unread: RwSignal<u32>,
+    /// The severe alert the home screen's banner shows, if any.
+    pub alert_banner: RwSignal<Option<cds_ipc::Alert>>,
 }
 
 impl AppState {
@@ -80,6 +82,7 @@ impl AppState {
             sync: RwSignal::new(SyncView::default()),
             nav: Nav::new(),
             inbox_unread: RwSignal::new(0),
+            alert_banner: RwSignal::new(None),
         }
     }
 
@@ -99,6 +102,14 @@ impl AppState {
                 Ok(inbox) => self.inbox_unread.set(inbox.unread),
                 Err(err) => web_sys::console::warn_1(&format!("inbox: {err}").into()),
             }
+        });
+    }
+
+    /// Asks again for the banner's alert (at start, after each sync, when
+    /// one is read).
+    pub fn alert_banner_check(self) {
+        spawn_local(async move {
+            self.alert_banner.set(crate::alerts::banner().await);
         });
     }
 
@@ -122,6 +133,7 @@ impl AppState {
                 self.sync.update(|view| view.apply(event));
                 if finished {
                     self.count_unread();
+                    self.alert_banner_check();
                 }
             })
             .await;
@@ -140,6 +152,7 @@ impl AppState {
                 Err(err) => return self.error.set(Some(err)),
             }
             self.count_unread();
+            self.alert_banner_check();
             self.refresh().await;
         });
     }

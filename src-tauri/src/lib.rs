@@ -47,6 +47,9 @@ async fn background_sync(app: tauri::AppHandle) {
                 if !summary.changed_dossiers.is_empty() {
                     notify::changed_dossiers(&events, summary.changed_dossiers.clone());
                 }
+                if !summary.severe_alerts.is_empty() {
+                    notify::severe_alerts(&events, summary.severe_alerts.clone());
+                }
             }
             events.state::<state::Shell>().broadcast(&event);
         }),
@@ -112,6 +115,16 @@ pub fn run() {
             commands::teams::record_session,
             commands::teams::retry_session,
             commands::teams::save_team_csv,
+            commands::alerts::load_alerts,
+            commands::alerts::load_alert_banner,
+            commands::alerts::mark_alert_read,
+            commands::alerts::load_alert_wards,
+            commands::alerts::set_alert_wards,
+            commands::places::load_places,
+            commands::places::load_field_articles,
+            commands::products::load_products,
+            commands::products::scan_label,
+            commands::products::trace_product,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

@@ -1,5 +1,6 @@
 //! Opens a trusted `https` page in the system browser (never inside the
-//! app), off the async threads: the platform's opener is a process.
+//! app), or a `tel:` link in the phone application, off the async threads:
+//! the platform's opener is a process.
 
 use cds_ipc::{ErrorCode, UiError};
 
@@ -10,9 +11,12 @@ const OPENER: &[&str] = &["explorer"];
 #[cfg(not(any(target_os = "macos", target_os = "windows")))]
 const OPENER: &[&str] = &["xdg-open"];
 
-/// Opens `url` if it is an `https` page of a trusted host; refuses anything else.
-pub async fn open(url: String) -> Result<(), UiError> {
-    if !cds_domain::links::allowed(&url, cds_domain::links::TRUSTED_HOSTS) {
+/// Opens `url` if it is an `https` page of one of `hosts` (the catalogue's
+/// allow-list with the government's own) or a `tel:` link to a phone
+/// number; refuses anything else.
+pub async fn open(url: String, hosts: &[String]) -> Result<(), UiError> {
+    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    if !cds_domain::links::opens(&url, &hosts) {
         return Err(UiError::new(ErrorCode::LinkNotAllowed, url));
     }
     tauri::async_runtime::spawn_blocking(move || {

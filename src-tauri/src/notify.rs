@@ -1,4 +1,5 @@
-//! System notifications when one of my reports changes status (Tauri's
+//! System notifications when one of my reports changes status, a followed
+//! dossier changes or a severe alert is issued for my wards (Tauri's
 //! notification plugin), in the user's language, with texts from `locales/`.
 
 use cds_domain::{Lang, report::ReportDetail};
@@ -74,6 +75,36 @@ pub fn dossier_message(
         body = format!("{body}: {}", note.chars().take(140).collect::<String>());
     }
     (title, body)
+}
+
+/// The title and body announcing a severe alert (the home screen's banner
+/// says the same): its title, then what to do (else what happens).
+pub fn alert_message(lang: Lang, alert: &cds_ipc::Alert) -> (String, String) {
+    let title = text(lang, "notify.alert_title").replace("{title}", alert.title.get(lang));
+    let body = alert
+        .instructions
+        .as_ref()
+        .map(|i| i.get(lang))
+        .filter(|i| !i.trim().is_empty())
+        .unwrap_or_else(|| alert.body.get(lang));
+    (title, body.trim().chars().take(200).collect())
+}
+
+/// Shows a notification for each severe alert newly in force for my wards.
+pub fn severe_alerts(app: &tauri::AppHandle, ids: Vec<String>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let Some((core, lang)) = engine(&app).await else {
+            return;
+        };
+        let alerts = core.alerts().await.unwrap_or_default();
+        let notes = ids
+            .iter()
+            .filter_map(|id| alerts.iter().find(|l| l.alert.id == *id))
+            .map(|l| alert_message(lang, &l.alert))
+            .collect();
+        show(&app, notes);
+    });
 }
 
 /// The engine and the user's language, once the engine is open.
@@ -175,6 +206,35 @@ mod tests {
         assert_eq!(body, "Đã xử lý xong: Đã vá xong");
         let (_, body) = message(Lang::En, &report);
         assert_eq!(body, "Resolved: Đã vá xong");
+    }
+
+    #[test]
+    fn a_severe_alert_says_what_to_do() {
+        let text = |vi: &str, en: &str| cds_domain::LocalizedText {
+            vi: vi.into(),
+            en: en.into(),
+        };
+        let mut alert = cds_ipc::Alert {
+            id: "x".into(),
+            kind: "dam_release".into(),
+            severity: "danger".into(),
+            areas: vec!["*".into()],
+            title: text("Xả lũ hồ Tả Trạch", "Release at Tả Trạch"),
+            body: text("Nước lên nhanh", "Water rises fast"),
+            instructions: Some(text("Di dời tài sản", "Move belongings")),
+            guide_id: None,
+            shelters: true,
+            valid_from: String::new(),
+            valid_until: String::new(),
+            updated_datetime: String::new(),
+        };
+        let (title, body) = alert_message(Lang::Vi, &alert);
+        assert_eq!(title, "Cảnh báo khẩn: Xả lũ hồ Tả Trạch");
+        assert_eq!(body, "Di dời tài sản");
+        alert.instructions = None;
+        let (title, body) = alert_message(Lang::En, &alert);
+        assert_eq!(title, "Urgent warning: Release at Tả Trạch");
+        assert_eq!(body, "Water rises fast");
     }
 
     #[test]

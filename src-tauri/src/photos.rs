@@ -1,7 +1,7 @@
 //! The `cds-photo://` scheme: the UI shows stored photos, thumbnails and the
 //! photos the province sent (a photo of the fix) without any of them passing
 //! through IPC as JSON. Paths: `local/<hash>`, `thumb/<hash>`,
-//! `remote/<report id>/<index>`, `guide/<guide id>/<step>`.
+//! `remote/<report id>/<index>`, `guide/<guide id>/<step>`, `product/<product id>`.
 
 use tauri::{
     Manager,
@@ -34,6 +34,7 @@ pub fn serve<R: tauri::Runtime>(
                         Ok(step) => core.guide_image(guide.to_owned(), step).await.ok(),
                         Err(_) => None,
                     },
+                    ["product", id] => core.product_photo((*id).to_owned()).await.ok(),
                     _ => None,
                 }
             }

@@ -19,6 +19,13 @@ pub fn http_client() -> reqwest::blocking::Client {
         .expect("HTTP client")
 }
 
+/// The Tab key, for [`Session::keys`].
+pub const TAB: &str = "\u{E004}";
+/// The Enter key, for [`Session::keys`].
+pub const ENTER: &str = "\u{E007}";
+/// The down arrow key, for [`Session::keys`].
+pub const ARROW_DOWN: &str = "\u{E015}";
+
 /// An open session: one running app.
 pub struct Session {
     http: reqwest::blocking::Client,
@@ -87,6 +94,26 @@ impl Session {
     /// Runs `script`, which calls its last argument with the result.
     pub fn execute_async(&self, script: &str, args: &[Value]) -> Value {
         self.post("/execute/async", json!({ "script": script, "args": args }))
+    }
+
+    /// Presses keys on the keyboard, as a person would, to whatever has
+    /// focus: each character of `keys` down then up (WebDriver's key codes,
+    /// e.g. [`TAB`], [`ENTER`], are characters too).
+    pub fn keys(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|c| {
+                let c = c.to_string();
+                [
+                    json!({ "type": "keyDown", "value": c }),
+                    json!({ "type": "keyUp", "value": c }),
+                ]
+            })
+            .collect();
+        self.post(
+            "/actions",
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+        );
     }
 
     /// Elements matching a CSS selector, now.

@@ -10,6 +10,8 @@ use cds_e2e::{Driver, Env, Gateway, Session, accessibility_problems};
 mod awareness;
 #[path = "e2e/dossiers.rs"]
 mod dossiers;
+#[path = "e2e/society.rs"]
+mod society;
 
 const PHONE: (u32, u32) = (390, 844);
 const DESKTOP: (u32, u32) = (1280, 800);

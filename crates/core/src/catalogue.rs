@@ -125,6 +125,17 @@ impl Core {
         self.home(connectivity).await
     }
 
+    /// The hosts whose `https` pages the app opens: the government's own,
+    /// the map's, and the current catalogue's allow-list.
+    pub async fn link_hosts(&self) -> Result<Vec<String>, Error> {
+        let (catalogue, _) = self.store.call(|conn| current(conn)).await?;
+        Ok(catalogue
+            .allowed_hosts()
+            .into_iter()
+            .map(str::to_owned)
+            .collect())
+    }
+
     async fn home(&self, connectivity: Connectivity) -> Result<HomeScreen, Error> {
         let (language, (catalogue, source)) = self
             .store

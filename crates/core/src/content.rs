@@ -1,10 +1,9 @@
-//! The province's content on the device: alerts, articles, guides, areas and
-//! the report categories, pulled with ETags into one cache of whole lists.
+//! The province's content on the device: alerts, articles, guides, areas,
+//! the report categories, places and OCOP products, pulled with ETags into
+//! one cache of whole lists (alerts are read by `alerts.rs`, places by
+//! `places.rs`, products by `products.rs`).
 
-use cds_provincial_api::{
-    content::{Alert, Article},
-    open311::Category,
-};
+use cds_provincial_api::{alerts::Alert, content::Article, open311::Category};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::de::DeserializeOwned;
 
@@ -32,16 +31,22 @@ pub enum Kind {
     Procedures,
     /// Dossiers resolved on time per agency (one object, not a list).
     DossierStats,
+    /// Places nearby (health, schools, one-stop offices, …).
+    Places,
+    /// The province's OCOP products.
+    Products,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Alerts,
         Kind::Articles,
         Kind::Guides,
         Kind::Areas,
         Kind::Procedures,
         Kind::DossierStats,
+        Kind::Places,
+        Kind::Products,
     ];
 
     pub fn key(self) -> &'static str {
@@ -53,6 +58,8 @@ impl Kind {
             Kind::Services => "services",
             Kind::Procedures => "procedures",
             Kind::DossierStats => "dossier-stats",
+            Kind::Places => "places",
+            Kind::Products => "products",
         }
     }
 
@@ -107,6 +114,8 @@ pub fn validate(kind: Kind, body: &[u8]) -> Result<(), String> {
             .map(drop),
         Kind::Services => parse_list::<cds_provincial_api::open311::Category>(body).map(drop),
         Kind::Procedures => parse_list::<cds_provincial_api::content::Procedure>(body).map(drop),
+        Kind::Places => parse_list::<cds_provincial_api::places::Place>(body).map(drop),
+        Kind::Products => parse_list::<cds_provincial_api::products::Product>(body).map(drop),
         Kind::DossierStats => {
             serde_json::from_slice::<cds_provincial_api::content::DossierStats>(body)
                 .map(drop)
@@ -219,10 +228,6 @@ impl Core {
             }
         }
         Ok(pulled)
-    }
-
-    pub async fn alerts(&self) -> Result<Vec<cds_provincial_api::content::Alert>, Error> {
-        self.store.run(|conn| list(conn, Kind::Alerts)).await
     }
 
     pub async fn articles(&self) -> Result<Vec<cds_provincial_api::content::Article>, Error> {

@@ -243,15 +243,23 @@ impl Core {
     /// Reads the dossier code from a photo of the slip (QR code or Code 128),
     /// on the device, on the blocking pool, one photo per core at a time.
     pub async fn scan_slip(&self, photo: Vec<u8>) -> Result<SlipScan, Error> {
+        slip_result(self.read_codes(photo).await?)
+    }
+
+    /// The codes in a photo (`cds-scan`), on the blocking pool, one photo
+    /// per core at a time: for slips and product labels alike.
+    pub(crate) async fn read_codes(
+        &self,
+        photo: Vec<u8>,
+    ) -> Result<Result<cds_scan::Scan, cds_scan::ScanError>, Error> {
         let _worker = self
             .photo_workers
             .acquire()
             .await
             .map_err(|err| Error::Internal(err.to_string()))?;
-        let read = tokio::task::spawn_blocking(move || cds_scan::read(&photo))
+        tokio::task::spawn_blocking(move || cds_scan::read(&photo))
             .await
-            .map_err(|err| Error::Internal(err.to_string()))?;
-        slip_result(read)
+            .map_err(|err| Error::Internal(err.to_string()))
     }
 
     /// The dossier as the province has it, with its ETag; `None` when it

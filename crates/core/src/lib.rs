@@ -3,13 +3,14 @@
 //!
 //! This file opens the engine and runs the background sync; each feature's
 //! methods live with the feature (`impl Core` in `reports`, `photos`,
-//! `areas`, `content`, `awareness`, `teams`, `dossiers`, `public_reports`, `catalogue`,
+//! `areas`, `content`, `awareness`, `teams`, `alerts`, `places`, `products`, `dossiers`, `public_reports`, `catalogue`,
 //! `settings`, `sync`).
 //!
 //! Architecture Invariant: nothing here knows Tauri or IPC; errors are [`Error`],
 //! which the shell maps to `UiError` codes. Every SQLite call runs on tokio's
 //! blocking pool through [`db::Store::call`], never on an async thread.
 
+pub mod alerts;
 pub mod areas;
 pub mod awareness;
 pub mod catalogue;
@@ -22,7 +23,9 @@ pub mod http;
 pub mod ids;
 pub mod inbox;
 pub mod photos;
+pub mod places;
 pub mod procedures;
+pub mod products;
 pub mod public_reports;
 pub mod reports;
 pub mod schema;
@@ -169,6 +172,7 @@ impl Core {
             log::warn!("team stats: {err}");
         }
         self.prefetch_guide_images().await;
+        let severe_alerts = self.severe_alerts_to_tell().await?;
         Ok(SyncSummary {
             confirmed: pass.confirmed,
             retrying: pass.retrying,
@@ -187,6 +191,7 @@ impl Core {
                 .map(|kind| kind.key().to_owned())
                 .collect(),
             changed_dossiers: dossiers,
+            severe_alerts,
         })
     }
 

@@ -138,4 +138,16 @@ pub const MIGRATIONS: &[&str] = &[
          body TEXT NOT NULL,             -- TeamStats as JSON
          fetched_at_ms INTEGER NOT NULL
      ) STRICT;",
+    // 8: severe alerts already announced (once each, again if
+    // changed); traceability answers kept for offline.
+    "CREATE TABLE alerts_told (
+         id TEXT PRIMARY KEY,
+         updated_datetime TEXT NOT NULL, -- of the version announced
+         told_at_ms INTEGER NOT NULL
+     ) STRICT;
+     CREATE TABLE trace_lookups (
+         key TEXT PRIMARY KEY,           -- '<gtin>|<lot>'
+         body TEXT NOT NULL,             -- TraceRecord as JSON
+         fetched_at_ms INTEGER NOT NULL
+     ) STRICT;",
 ];

@@ -26,7 +26,31 @@ pub struct Catalogue {
     pub schema: u32,
     pub province: Province,
     pub blocks: Vec<Block>,
+    /// The official pages where residents pay their bills (electricity,
+    /// water, …), opened in the system browser.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bills: Vec<BillPage>,
+    /// Hosts (and their subdomains) whose `https` pages the app may open
+    /// besides the government's own (`links::TRUSTED_HOSTS`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub link_hosts: Vec<String>,
 }
+
+/// An official page to pay a bill on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillPage {
+    pub id: String,
+    /// What is paid there (electricity, water, …).
+    pub title: LocalizedText,
+    /// Who runs the page.
+    pub provider: LocalizedText,
+    /// `https`, on one of the catalogue's `link_hosts`.
+    pub url: String,
+}
+
+/// Most bill pages and link hosts a catalogue may list.
+pub const MAX_BILLS: usize = 24;
+pub const MAX_LINK_HOSTS: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Province {
@@ -213,7 +237,48 @@ impl Catalogue {
                 }
             }
         }
+        if self.link_hosts.len() > MAX_LINK_HOSTS {
+            return invalid("link_hosts", "too many hosts");
+        }
+        for (h, host) in self.link_hosts.iter().enumerate() {
+            let ok = !host.is_empty()
+                && host.len() <= 253
+                && host.contains('.')
+                && !host.starts_with(['.', '-'])
+                && !host.ends_with(['.', '-'])
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+            if !ok {
+                return invalid(&format!("link_hosts[{h}]"), "not a lowercase host name");
+            }
+        }
+        if self.bills.len() > MAX_BILLS {
+            return invalid("bills", "too many bill pages");
+        }
+        let hosts = self.allowed_hosts();
+        for (b, bill) in self.bills.iter().enumerate() {
+            let at = format!("bills[{b}]");
+            check_id(&at, &bill.id)?;
+            check_text(&format!("{at}.title"), &bill.title)?;
+            check_text(&format!("{at}.provider"), &bill.provider)?;
+            check_url(&format!("{at}.url"), &bill.url)?;
+            if !crate::links::allowed(&bill.url, &hosts) {
+                return invalid(&format!("{at}.url"), "host not in link_hosts");
+            }
+        }
         Ok(())
+    }
+
+    /// The hosts whose `https` pages may be opened: the government's own,
+    /// the map used for directions, and the catalogue's `link_hosts`.
+    pub fn allowed_hosts(&self) -> Vec<&str> {
+        crate::links::TRUSTED_HOSTS
+            .iter()
+            .chain(crate::links::MAP_HOSTS)
+            .copied()
+            .chain(self.link_hosts.iter().map(String::as_str))
+            .collect()
     }
 
     /// Finds a tile by id anywhere in the catalogue.
@@ -397,5 +462,22 @@ mod tests {
             }
         );
         assert!(Feature::from_name("metaverse").is_none());
+    }
+
+    #[test]
+    fn bill_pages_must_be_https_on_the_catalogues_hosts() {
+        let catalogue = bundled();
+        assert!(!catalogue.bills.is_empty());
+        let hosts = catalogue.allowed_hosts();
+        assert!(hosts.contains(&"cskh.cpc.vn") && hosts.contains(&"openstreetmap.org"));
+        let mut other_host = catalogue.clone();
+        other_host.bills[0].url = "https://pay.evil.example/".into();
+        assert_eq!(refused_at(&other_host), "bills[0].url");
+        let mut plain_http = catalogue.clone();
+        plain_http.bills[0].url = "http://cskh.cpc.vn/".into();
+        assert_eq!(refused_at(&plain_http), "bills[0].url");
+        let mut bad_host = catalogue;
+        bad_host.link_hosts.push("*.example".into());
+        assert_eq!(refused_at(&bad_host), "link_hosts[2]");
     }
 }

@@ -3,6 +3,8 @@
 
 /// The national public-service portal and the province's own sites.
 pub const TRUSTED_HOSTS: &[&str] = &["dichvucong.gov.vn", "hue.gov.vn"];
+/// Where directions open (the system's browser or map application).
+pub const MAP_HOSTS: &[&str] = &["openstreetmap.org"];
 
 /// Whether `url` is an `https` address on one of `hosts` (or a subdomain of
 /// one), with no user name, password or odd characters that could hide
@@ -33,6 +35,18 @@ pub fn allowed(url: &str, hosts: &[&str]) -> bool {
             .any(|trusted| host == *trusted || host.ends_with(&format!(".{trusted}")))
 }
 
+/// Whether the app opens `url`: an `https` page on `hosts`, or a `tel:`
+/// link to a phone number.
+pub fn opens(url: &str, hosts: &[&str]) -> bool {
+    allowed(url, hosts) || is_tel(url)
+}
+
+/// A `tel:` link to a phone number (digits, a leading `+`), nothing else.
+pub fn is_tel(url: &str) -> bool {
+    url.strip_prefix("tel:")
+        .is_some_and(|number| crate::places::tel_link(number).as_deref() == Some(url))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +73,17 @@ mod tests {
             "",
         ] {
             assert!(!allowed(bad, TRUSTED_HOSTS), "{bad}");
+            assert!(!opens(bad, TRUSTED_HOSTS), "{bad}");
+        }
+        assert!(opens("tel:02343822325", &[]) && opens("tel:+84234", &[]));
+        for bad in [
+            "tel:0234 382",
+            "tel:;rm",
+            "tel:",
+            "tel:12",
+            "sms:02343822325",
+        ] {
+            assert!(!opens(bad, TRUSTED_HOSTS), "{bad}");
         }
     }
 }

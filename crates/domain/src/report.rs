@@ -140,6 +140,8 @@ pub enum Field {
     Ward,
     Steps,
     Note,
+    /// A product's code (GTIN, GS1 Digital Link, traceability link).
+    ProductCode,
 }
 
 /// What is wrong with it, with the limit where there is one, so that the UI can

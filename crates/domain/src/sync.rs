@@ -69,6 +69,9 @@ pub struct SyncSummary {
     pub changed_content: Vec<String>,
     /// Followed dossiers that changed, and what to tell of each.
     pub changed_dossiers: Vec<crate::dossier::ChangedDossier>,
+    /// Severe alerts for my wards, in force, not told before (notify the user).
+    #[serde(default)]
+    pub severe_alerts: Vec<String>,
     /// Part of the province's API could not be reached.
     pub offline: bool,
 }

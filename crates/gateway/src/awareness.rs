@@ -39,6 +39,9 @@ struct SeedArticle {
 struct SeedGuide {
     id: String,
     task: String,
+    /// The field whose page also shows it (`bills`: the bill payment page).
+    #[serde(default)]
+    field: Option<String>,
     colour: [u8; 3],
     title: LocalizedText,
     summary: LocalizedText,
@@ -103,6 +106,7 @@ pub fn seed(conn: &Connection, media_dir: &MediaDir, now_ms: i64) -> Result<usiz
             body: article.body,
             published: article.published,
             guide: article.guide,
+            field: None,
             task: None,
             needs: LocalizedText::default(),
             steps: Vec::new(),
@@ -130,6 +134,7 @@ pub fn seed(conn: &Connection, media_dir: &MediaDir, now_ms: i64) -> Result<usiz
             body: LocalizedText::default(),
             published: String::new(),
             guide: None,
+            field: guide.field,
             task: Some(guide.task),
             needs: guide.needs,
             steps,

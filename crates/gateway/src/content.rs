@@ -1,14 +1,12 @@
-//! Alerts, articles and guides (with ETag and `updated_after`).
+//! Articles and guides (with ETag and `updated_after`). Alerts are
+//! `alerts.rs`; community teams `teams.rs`.
 
 use axum::{
     extract::{RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use cds_provincial_api::{
-    content::{Alert, Article},
-    etag_header, if_none_match_matches,
-};
+use cds_provincial_api::{content::Article, etag_header, if_none_match_matches};
 use rusqlite::params;
 use sha2::{Digest, Sha256};
 
@@ -56,7 +54,6 @@ async fn list(
             })?;
         }
     }
-    let now = time::now_ms();
     let bodies: Vec<String> = state
         .db
         .call(move |conn| {
@@ -65,14 +62,7 @@ async fn list(
             rows.collect()
         })
         .await?;
-    let body = if kind == "alert" {
-        let alerts: Vec<Alert> = bodies
-            .iter()
-            .filter_map(|b| serde_json::from_str::<Alert>(b).ok())
-            .filter(|a| time::parse(&a.valid_until).is_none_or(|until| until >= now))
-            .collect();
-        serde_json::to_vec(&alerts)
-    } else {
+    let body = {
         let mut articles: Vec<Article> = bodies
             .iter()
             .filter_map(|b| serde_json::from_str(b).ok())
@@ -86,18 +76,6 @@ async fn list(
     }
     .map_err(|err| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?;
     Ok(with_etag(headers, body))
-}
-
-/// `GET /api/v1/alerts`: warnings still valid.
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "content",
-    params(("updated_after" = Option<String>, Query), ("If-None-Match" = Option<String>, Header)),
-    responses((status = 200, body = [Alert]), (status = 304), (status = 400, body = [cds_provincial_api::ApiError])))]
-pub async fn alerts(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiFailure> {
-    list(&state, &headers, raw.as_deref(), "alert").await
 }
 
 /// `GET /api/v1/articles`: news and scam warnings.

@@ -181,6 +181,41 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX assisted_sessions_by_team ON assisted_sessions (team_id, finished_ms);
     DROP TABLE help_log;",
+    // 5: alerts in their own table (moved out of `content`),
+    // places nearby, OCOP products and their traceability batches.
+    "CREATE TABLE alerts (
+        id TEXT PRIMARY KEY,
+        body TEXT NOT NULL,                  -- Alert as JSON
+        valid_until_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        author TEXT NOT NULL                 -- 'demo', 'migrated' or 'staff:<name>'
+    ) STRICT;
+    CREATE INDEX alerts_until ON alerts (valid_until_ms, updated_ms);
+    INSERT INTO alerts (id, body, valid_until_ms, updated_ms, author)
+        SELECT id, body,
+               COALESCE(CAST(strftime('%s', json_extract(body, '$.valid_until')) AS INTEGER) * 1000, updated_ms),
+               updated_ms, 'migrated'
+        FROM content WHERE kind = 'alert';
+    DELETE FROM content WHERE kind = 'alert';
+    CREATE TABLE places (
+        id TEXT PRIMARY KEY,
+        category TEXT NOT NULL,
+        body TEXT NOT NULL,                  -- Place as JSON
+        updated_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE products (
+        id TEXT PRIMARY KEY,
+        gtin TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL,                  -- Product as JSON
+        updated_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE trace_batches (
+        gtin TEXT NOT NULL REFERENCES products (gtin),
+        lot TEXT NOT NULL,
+        body TEXT NOT NULL,                  -- Batch as JSON
+        produced_ms INTEGER NOT NULL,
+        PRIMARY KEY (gtin, lot)
+    ) STRICT;",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -175,6 +175,17 @@ pub fn query(raw: Option<&str>) -> Result<Vec<(String, String)>, ApiFailure> {
     pairs(raw.unwrap_or_default().as_bytes())
 }
 
+/// The `updated_after` parameter of a list's query (ISO 8601), or the
+/// beginning of time; other parameters are left to the caller.
+pub fn updated_after(pairs: &[(String, String)]) -> Result<i64, ApiFailure> {
+    match pairs.iter().find(|(key, _)| key == "updated_after") {
+        Some((_, value)) => {
+            crate::time::parse(value).ok_or_else(|| bad("updated_after: not an ISO 8601 date"))
+        }
+        None => Ok(i64::MIN),
+    }
+}
+
 /// Refuses control characters (but newlines and tabs where `multiline`) and
 /// more than `max` characters; HTML and script are stored as text, never interpreted.
 pub fn check_text(name: &str, value: &str, max: usize, multiline: bool) -> Result<(), ApiFailure> {

@@ -6,6 +6,7 @@
 //! which run on tokio's blocking pool. Every error a client can cause is a 4xx
 //! with an Open311 error body; no extractor's plain-text rejection reaches a client.
 
+pub mod alerts;
 pub mod areas;
 pub mod auth;
 pub mod awareness;
@@ -21,7 +22,9 @@ pub mod format;
 pub mod illustration;
 pub mod media;
 pub mod open311;
+pub mod places;
 pub mod procedures;
+pub mod products;
 pub mod seed;
 pub mod staff;
 pub mod teams;
@@ -76,7 +79,7 @@ pub struct ServeOptions {
 /// The OpenAPI document, generated from the handlers and wire types.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Công Dân Số provincial API", description = "Open311 GeoReport v2 (XML and JSON, by the path's extension) with idempotency, photos and update history; dossiers, the procedure catalogue and on-time statistics; content; staff answers."),
+    info(title = "Công Dân Số provincial API", description = "Open311 GeoReport v2 (XML and JSON, by the path's extension) with idempotency, photos and update history; dossiers, the procedure catalogue and on-time statistics; content; alerts (staff publish and expire them), places nearby, OCOP products and their traceability; staff answers."),
     paths(
         health,
         catalogue::get_catalogue,
@@ -93,7 +96,12 @@ pub struct ServeOptions {
         dossier_updates::update_dossier,
         procedures::list_procedures,
         dossier_stats::get_stats,
-        content::alerts,
+        alerts::list,
+        alerts::publish,
+        alerts::expire,
+        places::list,
+        products::list,
+        products::trace,
         areas::get_areas,
         content::articles,
         content::guides,
@@ -160,7 +168,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/procedures", get(procedures::list_procedures))
         .route("/api/v1/dossier-stats", get(dossier_stats::get_stats))
-        .route("/api/v1/alerts", get(content::alerts))
+        .route("/api/v1/alerts", get(alerts::list))
+        .route("/api/v1/staff/alerts", post(alerts::publish))
+        .route("/api/v1/staff/alerts/{id}/expire", post(alerts::expire))
+        .route("/api/v1/places", get(places::list))
+        .route("/api/v1/products", get(products::list))
+        .route("/api/v1/trace/{gtin}", get(products::trace))
         .route("/api/v1/areas", get(areas::get_areas))
         .route("/api/v1/articles", get(content::articles))
         .route("/api/v1/guides", get(content::guides))

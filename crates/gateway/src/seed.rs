@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use cds_domain::{Catalogue, LocalizedText};
+use cds_domain::Catalogue;
 use cds_provincial_api::{
     DEMO_API_KEY,
-    content::{Alert, DossierStep, Procedure},
+    content::{Article, DossierStep, Procedure},
     open311::{Attribute, AttributeValue, Datatype},
 };
 use rusqlite::{Connection, OptionalExtension, params};
@@ -84,8 +84,54 @@ pub fn demo(conn: &mut Connection, dir: &std::path::Path) -> Result<(), DbError>
     if count(conn, "content")? == 0 {
         content(conn, dir)?;
     }
+    society(conn, dir, count)?;
     Ok(())
 }
+
+/// Issue 14's demo data, where missing: alerts, places, OCOP products with
+/// their batches (`seed/*.json`), and the articles of each field
+/// (`seed/field_articles.json`; the bill page's e-wallet guide is
+/// `seed/awareness.json`'s).
+fn society(
+    conn: &Connection,
+    dir: &std::path::Path,
+    count: impl Fn(&Connection, &str) -> rusqlite::Result<i64>,
+) -> Result<(), DbError> {
+    let now = time::now_ms();
+    if count(conn, "alerts")? == 0 {
+        crate::alerts::seed_demo(conn, now)?;
+    }
+    if count(conn, "places")? == 0 {
+        crate::places::seed_demo(conn, now)?;
+    }
+    if count(conn, "products")? == 0 {
+        crate::products::seed_demo(conn, dir, now)?;
+    }
+    let articles: Vec<serde_json::Value> = serde_json::from_slice(DEMO_FIELD_ARTICLES)?;
+    for mut article in articles {
+        let Some(object) = article.as_object_mut() else {
+            continue;
+        };
+        object.insert("updated_datetime".into(), time::iso(now).into());
+        object
+            .entry("steps")
+            .or_insert_with(|| serde_json::json!([]));
+        let article: Article = serde_json::from_value(article)?;
+        conn.execute(
+            "INSERT OR IGNORE INTO content (id, kind, body, updated_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                article.id,
+                article.kind,
+                serde_json::to_string(&article)?,
+                now
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// The articles of each field (health, education, …).
+const DEMO_FIELD_ARTICLES: &[u8] = include_bytes!("../seed/field_articles.json");
 
 fn attr(
     code: &str,
@@ -491,56 +537,9 @@ pub fn dossiers(
     Ok(made)
 }
 
-fn text(vi: &str, en: &str) -> LocalizedText {
-    LocalizedText {
-        vi: vi.into(),
-        en: en.into(),
-    }
-}
-
 fn content(conn: &Connection, dir: &std::path::Path) -> Result<(), DbError> {
     let now = time::now_ms();
     let media = crate::media::MediaDir::new(dir);
-    let alerts = [
-        Alert {
-            id: "lu-song-huong".into(),
-            severity: "warning".into(),
-            areas: vec!["*".into()],
-            title: text(
-                "Cảnh báo lũ trên sông Hương",
-                "Flood warning on the Perfume River",
-            ),
-            body: text(
-                "Mực nước sông Hương tại Kim Long có thể vượt báo động 2 trong 24 giờ tới. Không đi qua ngầm, tràn.",
-                "The Perfume River at Kim Long may pass alarm level 2 within 24 hours. Do not cross flooded fords.",
-            ),
-            valid_from: time::iso(now - DAY_MS),
-            valid_until: time::iso(now + 2 * DAY_MS),
-            updated_datetime: time::iso(now),
-        },
-        Alert {
-            id: "xa-lu-ho-ta-trach".into(),
-            severity: "danger".into(),
-            areas: vec!["*".into()],
-            title: text(
-                "Thông báo xả lũ hồ Tả Trạch",
-                "Spillway release at Tả Trạch reservoir",
-            ),
-            body: text(
-                "Hồ Tả Trạch xả lũ từ 14 giờ; vùng hạ du chủ động di dời tài sản.",
-                "Tả Trạch reservoir releases water from 2 pm; people downstream should move belongings to safety.",
-            ),
-            valid_from: time::iso(now),
-            valid_until: time::iso(now + DAY_MS),
-            updated_datetime: time::iso(now),
-        },
-    ];
-    for alert in alerts {
-        conn.execute(
-            "INSERT INTO content (id, kind, body, updated_ms) VALUES (?1, 'alert', ?2, ?3)",
-            params![alert.id, serde_json::to_string(&alert)?, now],
-        )?;
-    }
     crate::awareness::seed(conn, &media, now)?;
     Ok(())
 }

@@ -28,9 +28,16 @@ pub use cds_domain::{
         StoredStats, TeamMember, TeamStats,
     },
 };
+pub use cds_domain::{
+    alerts::Listed,
+    places::{Near, Origin, PlacesQuery},
+};
 pub use cds_provincial_api::{
+    alerts::Alert,
     content::{AgencyOnTime, Article, Dossier, DossierStats, DossierStep, GuideStep, Procedure},
     open311::{Category, Datatype, FeedbackAction},
+    places::Place,
+    products::{Batch, Product, SupplyStep, TraceRecord},
 };
 
 /// Defines a command: `command!(Type, "name", Request, Response)`.
@@ -46,6 +53,7 @@ macro_rules! command {
     };
 }
 
+pub mod alerts;
 pub mod areas;
 pub mod awareness;
 pub mod dossiers;
@@ -53,11 +61,14 @@ pub mod error;
 pub mod home;
 pub mod inbox;
 pub mod links;
+pub mod places;
+pub mod products;
 pub mod public_reports;
 pub mod reports;
 pub mod sync;
 pub mod teams;
 
+pub use alerts::*;
 pub use areas::*;
 pub use awareness::*;
 pub use dossiers::*;
@@ -65,6 +76,8 @@ pub use error::*;
 pub use home::*;
 pub use inbox::*;
 pub use links::*;
+pub use places::*;
+pub use products::*;
 pub use public_reports::*;
 pub use reports::*;
 pub use sync::*;
@@ -116,6 +129,9 @@ const FEATURES: &[&[&str]] = &[
     links::COMMANDS,
     awareness::COMMANDS,
     teams::COMMANDS,
+    alerts::COMMANDS,
+    places::COMMANDS,
+    products::COMMANDS,
 ];
 
 /// Every command the shell registers. The shell's build script generates an

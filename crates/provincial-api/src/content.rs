@@ -4,6 +4,8 @@
 use cds_domain::LocalizedText;
 use serde::{Deserialize, Serialize};
 
+pub use crate::alerts::Alert;
+
 /// `GET /api/v1/dossiers/{code}?phone_last4=NNNN`: an administrative dossier
 /// (hồ sơ thủ tục hành chính), found by its code and a second factor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,24 +131,6 @@ pub struct DossierStep {
     pub finished_date: Option<String>,
 }
 
-/// A warning for an area and a period (flood, dam release, storm).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Alert {
-    pub id: String,
-    /// `info`, `warning` or `danger`.
-    pub severity: String,
-    /// Ward codes, or `*` for the whole province.
-    pub areas: Vec<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub title: LocalizedText,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub body: LocalizedText,
-    pub valid_from: String,
-    pub valid_until: String,
-    pub updated_datetime: String,
-}
-
 /// An article (news, a scam warning, a digital-skills lesson) or a
 /// step-by-step guide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,6 +164,10 @@ pub struct Article {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub needs: LocalizedText,
+    /// The field it belongs to (`health`, `education`, `tourism`,
+    /// `transport`, `services`, …), shown beside that field's places.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     /// For guides: the steps, in order.
     #[serde(default)]
     pub steps: Vec<GuideStep>,

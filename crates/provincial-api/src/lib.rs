@@ -3,8 +3,11 @@
 //!
 //! Architecture Invariant: no IO and no HTTP library here; both sides bring their own.
 
+pub mod alerts;
 pub mod content;
 pub mod open311;
+pub mod places;
+pub mod products;
 pub mod teams;
 
 use serde::{Deserialize, Serialize};

@@ -8,7 +8,7 @@ use cds_e2e::{Driver, Env};
 use super::{choose_files, fresh_gateway, staff_token, type_into, visit};
 
 #[path = "../../../crates/scan/tests/slip/mod.rs"]
-mod slip;
+pub(super) mod slip;
 
 /// A phone photo of the dossier's slip: a QR code with the office's link
 /// and a Code 128 barcode, turned, at an angle, a little blurred and dim.

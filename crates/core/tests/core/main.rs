@@ -12,6 +12,7 @@ mod migrations;
 mod outbox;
 mod photos;
 mod slips;
+mod society;
 mod sync;
 mod teams;
 

@@ -7,7 +7,7 @@ use cds_domain::{dossier::SlipScan, report::Rule};
 use crate::{closed_port, open};
 
 #[path = "../../../scan/tests/slip/mod.rs"]
-mod slip;
+pub(crate) mod slip;
 
 fn slip_with_qr(text: &str) -> Vec<u8> {
     slip::clean_jpeg(&slip::draw(&slip::Slip {

@@ -496,8 +496,8 @@ async fn pulls_content_with_etags() {
     let first = core.pull_content().await.unwrap();
     assert_eq!(
         first.changed.len(),
-        6,
-        "alerts, articles, guides, areas, procedures, dossier statistics"
+        8,
+        "alerts, articles, guides, areas, procedures, dossier statistics, places, products"
     );
     assert!(!first.offline);
     assert_eq!(
@@ -505,7 +505,11 @@ async fn pulls_content_with_etags() {
         vec![],
         "304s: nothing new"
     );
-    assert_eq!(core.alerts().await.unwrap().len(), 2);
+    assert_eq!(
+        core.alerts().await.unwrap().len(),
+        5,
+        "the demo's alerts not expired"
+    );
     assert!(!core.articles().await.unwrap().is_empty());
     assert!(core.guides().await.unwrap()[0].steps.len() >= 3);
 
@@ -517,7 +521,7 @@ async fn pulls_content_with_etags() {
     )
     .await;
     assert!(core.pull_content().await.unwrap().offline);
-    assert_eq!(core.alerts().await.unwrap().len(), 2, "kept offline");
+    assert_eq!(core.alerts().await.unwrap().len(), 5, "kept offline");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -688,7 +692,7 @@ async fn the_background_sync_runs_at_start_and_when_triggered() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(
-        core.alerts().await.unwrap().len() == 2,
+        core.alerts().await.unwrap().len() == 5,
         "content pulled in the same pass"
     );
     worker.abort();

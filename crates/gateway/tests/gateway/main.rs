@@ -8,6 +8,7 @@ mod basics;
 mod content;
 mod dossiers;
 mod open311;
+mod society;
 mod spec;
 mod staff;
 mod teams;
