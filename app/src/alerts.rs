@@ -185,6 +185,25 @@ fn alert_view(
             </button>
         }
     });
+    // The guide that says how to act on it, opened from the guides' tile.
+    let guide = alert
+        .guide_id
+        .clone()
+        .and_then(|id| {
+            let tile = app.home.with_untracked(|h| {
+                h.as_ref()
+                    .and_then(|h| nav::tile_for(&h.catalogue, Feature::Guides))
+            })?;
+            Some((tile, id))
+        })
+        .map(|(tile, id)| {
+            view! {
+                <button class="button button--small" data-guide=id.clone()
+                    on:click=move |_| app.nav.go(nav::Page::Guide { tile: tile.clone(), id: id.clone() })>
+                    {i18n::text(lang, Key::AlertsGuide)}
+                </button>
+            }
+        });
     let read = listed.unread.then(|| {
         let id = id.clone();
         view! {
@@ -208,7 +227,7 @@ fn alert_view(
                 <p class="alert-todo"><strong>{i18n::text(lang, Key::AlertsWhatToDo)}</strong> " " {i.get(lang).to_owned()}</p>
             })}
             <p class="hint">{areas} <br /> {when}</p>
-            <div class="form-actions">{shelters}{read}</div>
+            <div class="form-actions">{guide}{shelters}{read}</div>
         </li>
     }
 }

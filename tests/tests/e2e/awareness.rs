@@ -3,7 +3,7 @@
 //! assisted session runs through a guide's steps and is saved; with the
 //! gateway back it arrives exactly once and is counted in the team view (and
 //! saved as CSV); a guide is read offline with its pictures; a scam warning is
-//! opened and copied to share.
+//! opened and copied to share; an alert's guide is opened from the alert.
 
 use std::path::Path;
 
@@ -251,5 +251,12 @@ fn a_team_member_helps_a_resident_offline_and_the_session_is_counted_once() {
         (!said.is_empty()).then_some(())
     });
     visit(&session, &env, "40-scam-article-vi");
+
+    // An alert that points to a guide opens it (offline too).
+    go_home(&session);
+    press(&session, "[data-tile='canh-bao']");
+    press(&session, "[data-guide='nhan-biet-lua-dao']");
+    let of = session.wait_for("#guide-step-of").text();
+    assert!(of.contains("Bước 1 /"), "{of}");
     session.quit();
 }
