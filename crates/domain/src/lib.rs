@@ -19,5 +19,5 @@ pub mod text;
 pub mod time;
 
 pub use catalogue::{Block, BlockKind, Catalogue, CatalogueError, Feature, Tile, TileAction};
-pub use home::{CatalogueSource, Connectivity, HomeScreen};
+pub use home::{CatalogueSource, Connectivity, Contrast, Display, HomeScreen, TextSize};
 pub use lang::{Lang, LocalizedText};
