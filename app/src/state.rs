@@ -182,7 +182,7 @@ impl AppState {
     }
 
     /// Applies the display choices to the document whenever they change: the
-    /// root font size (every size in `style.css` is in rem or em) and the theme.
+    /// root font size (text in `style.css` is sized in rem or em) and the theme.
     pub fn apply_display(self) {
         Effect::new(move |_| {
             let display = self.display();
