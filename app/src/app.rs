@@ -29,6 +29,7 @@ pub fn App() -> impl IntoView {
     state.start();
     state.watch_sync();
     state.nav.listen_for_back();
+    state.apply_display();
 
     // Screen readers pronounce the page in the chosen language.
     Effect::new(move |_| {

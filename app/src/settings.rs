@@ -1,7 +1,7 @@
-//! The settings page: the language, and "photos only on Wi-Fi" with whether
-//! this device can tell the network kind.
+//! The settings page: the language, text size and contrast, and "photos only
+//! on Wi-Fi" with whether this device can tell the network kind.
 
-use cds_domain::Lang;
+use cds_domain::{Contrast, Display, Lang, TextSize};
 use cds_ipc::{DataUse, DataUseScreen, Empty, LoadDataUse, Network, SetDataUse, SetDataUseRequest};
 use leptos::{prelude::*, task::spawn_local};
 
@@ -26,6 +26,8 @@ pub fn SettingsPage(tile: String) -> impl IntoView {
     tile_frame(tile, move |lang, _| {
         view! {
             {language(state, lang)}
+            {text_size(state, lang)}
+            {contrast(state, lang)}
             <DataUseSettings lang data_use />
         }
         .into_any()
@@ -59,6 +61,82 @@ fn language(state: AppState, lang: Lang) -> impl IntoView + use<> {
             <legend>{i18n::text(lang, Key::SettingsLanguageHeading)}</legend>
             {options}
             <p class="hint">{i18n::text(lang, Key::SettingsLanguageHint)}</p>
+        </fieldset>
+    }
+}
+
+/// Text size from 100% to 200%, applied at once.
+fn text_size(state: AppState, lang: Lang) -> impl IntoView + use<> {
+    let options = TextSize::all()
+        .map(|size| {
+            let percent = size.percent();
+            let label = if size == TextSize::NORMAL {
+                i18n::text(lang, Key::SettingsTextSizeNormal).to_owned()
+            } else {
+                i18n::fill(
+                    lang,
+                    Key::SettingsTextSizeOption,
+                    &[("percent", &percent.to_string())],
+                )
+            };
+            view! {
+                <label class="choice">
+                    <input
+                        type="radio"
+                        name="text-size"
+                        value=percent
+                        checked=move || state.display().text_size == size
+                        on:change=move |_| state.set_display(Display {
+                            text_size: size,
+                            ..state.display()
+                        })
+                    />
+                    {label}
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="settings-group" id="text-size">
+            <legend>{i18n::text(lang, Key::SettingsTextSizeHeading)}</legend>
+            {options}
+            <p class="hint">{i18n::text(lang, Key::SettingsTextSizeHint)}</p>
+        </fieldset>
+    }
+}
+
+/// High contrast: as the system asks, off, or on.
+fn contrast(state: AppState, lang: Lang) -> impl IntoView + use<> {
+    let options = Contrast::ALL
+        .into_iter()
+        .map(|option| {
+            let label = match option {
+                Contrast::System => Key::SettingsContrastSystem,
+                Contrast::Off => Key::SettingsContrastOff,
+                Contrast::On => Key::SettingsContrastOn,
+            };
+            view! {
+                <label class="choice">
+                    <input
+                        type="radio"
+                        name="contrast"
+                        value=option.code()
+                        checked=move || state.display().contrast == option
+                        on:change=move |_| state.set_display(Display {
+                            contrast: option,
+                            ..state.display()
+                        })
+                    />
+                    {i18n::text(lang, label)}
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="settings-group" id="contrast">
+            <legend>{i18n::text(lang, Key::SettingsContrastHeading)}</legend>
+            {options}
+            <p class="hint">{i18n::text(lang, Key::SettingsContrastHint)}</p>
         </fieldset>
     }
 }

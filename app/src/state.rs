@@ -1,14 +1,15 @@
 //! State shared by every page: the home screen (catalogue, language,
 //! connectivity), the last failed command, what the sync engine is doing, and
-//! navigation; start-up and the language switch.
+//! navigation; start-up, the language switch and the display (text size,
+//! contrast) applied to the document.
 
 use cds_domain::{
-    Connectivity, HomeScreen, Lang,
+    Connectivity, Display, HomeScreen, Lang,
     sync::{PhotoProgress, SyncEvent, SyncSummary},
 };
 use cds_ipc::{
-    Empty, LoadHome, LoadHomeRequest, LoadInbox, RefreshHome, RefreshHomeRequest, SetLanguage,
-    SetLanguageRequest, UiError, WatchSync,
+    Empty, LoadHome, LoadHomeRequest, LoadInbox, RefreshHome, RefreshHomeRequest, SetDisplay,
+    SetDisplayRequest, SetLanguage, SetLanguageRequest, UiError, WatchSync,
 };
 use leptos::{prelude::*, task::spawn_local};
 
@@ -179,6 +180,42 @@ impl AppState {
         });
         spawn_local(async move {
             if let Err(err) = ipc::call::<SetLanguage>(&SetLanguageRequest { language }).await {
+                self.error.set(Some(err));
+            }
+        });
+    }
+}
+
+/// Text size and contrast: kept with the home screen, applied to the document.
+impl AppState {
+    pub fn display(self) -> Display {
+        self.home
+            .with(|home| home.as_ref().map(|home| home.display))
+            .unwrap_or_default()
+    }
+
+    /// Applies the display choices to the document whenever they change: the
+    /// root font size (text in `style.css` is sized in rem or em) and the theme.
+    pub fn apply_display(self) {
+        Effect::new(move |_| {
+            let display = self.display();
+            if let Some(root) = document().document_element() {
+                let size = display.text_size.percent().to_string();
+                let _ = root.set_attribute("data-text-size", &size);
+                let _ = root.set_attribute("data-contrast", display.contrast.code());
+            }
+        });
+    }
+
+    /// Changes the display at once and remembers the choice on the device.
+    pub fn set_display(self, display: Display) {
+        self.home.update(|home| {
+            if let Some(home) = home {
+                home.display = display;
+            }
+        });
+        spawn_local(async move {
+            if let Err(err) = ipc::call::<SetDisplay>(&SetDisplayRequest { display }).await {
                 self.error.set(Some(err));
             }
         });

@@ -19,15 +19,21 @@ pub fn tile_frame(
     body: impl Fn(Lang, &Tile) -> AnyView + Send + Sync + 'static,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
+    // Only the language or the tile itself draw the page again: a refresh of
+    // the home screen or a display change keeps the page and its focus.
+    let frame = Memo::new(move |_| {
+        state.home.with(|home| {
+            let home = home.as_ref()?;
+            Some((home.language, home.catalogue.tile(&id)?.clone()))
+        })
+    });
     move || {
-        let home = state.home.get()?;
-        let lang = home.language;
-        let tile = home.catalogue.tile(&id)?;
+        let (lang, tile) = frame.get()?;
         Some(view! {
             <BackNav label=Key::ActionBack />
             <article class="page" data-page=tile.id.clone()>
                 <h1 tabindex="-1">{tile.title.get(lang).to_owned()}</h1>
-                {body(lang, tile)}
+                {body(lang, &tile)}
             </article>
         })
     }

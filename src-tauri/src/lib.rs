@@ -73,6 +73,7 @@ pub fn run() {
             commands::home::load_home,
             commands::home::refresh_home,
             commands::home::set_language,
+            commands::home::set_display,
             commands::sync::watch_sync,
             commands::sync::sync_now,
             commands::sync::load_data_use,

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use cds_e2e::{Driver, Env, Gateway, Session, accessibility_problems};
 
+#[path = "e2e/access.rs"]
+mod access;
 #[path = "e2e/awareness.rs"]
 mod awareness;
 #[path = "e2e/dossiers.rs"]

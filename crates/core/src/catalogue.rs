@@ -137,15 +137,22 @@ impl Core {
     }
 
     async fn home(&self, connectivity: Connectivity) -> Result<HomeScreen, Error> {
-        let (language, (catalogue, source)) = self
+        let (language, display, (catalogue, source)) = self
             .store
-            .call(|conn| Ok((settings::language(conn)?, current(conn)?)))
+            .call(|conn| {
+                Ok((
+                    settings::language(conn)?,
+                    settings::display(conn)?,
+                    current(conn)?,
+                ))
+            })
             .await?;
         Ok(HomeScreen {
             language,
             catalogue,
             source,
             connectivity,
+            display,
         })
     }
 }

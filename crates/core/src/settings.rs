@@ -1,8 +1,8 @@
-//! User settings stored on the device: language and data use.
+//! User settings stored on the device: language, data use, text size and contrast.
 
 use std::collections::HashMap;
 
-use cds_domain::{Lang, sync::DataUse};
+use cds_domain::{Contrast, Display, Lang, TextSize, sync::DataUse};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{Core, Error};
@@ -52,6 +52,37 @@ pub fn set_language(conn: &mut Connection, language: Lang) -> rusqlite::Result<(
     set(conn, LANGUAGE, language.code())
 }
 
+const TEXT_SIZE: &str = "text_size";
+const CONTRAST: &str = "contrast";
+
+/// The display choices; normal text and the system's contrast until asked
+/// otherwise (a stored value this version does not know counts as unset).
+pub fn display(conn: &Connection) -> rusqlite::Result<Display> {
+    let get = |key: &str| -> rusqlite::Result<Option<String>> {
+        conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
+            row.get(0)
+        })
+        .optional()
+    };
+    Ok(Display {
+        text_size: get(TEXT_SIZE)?
+            .and_then(|value| value.parse().ok())
+            .and_then(TextSize::new)
+            .unwrap_or_default(),
+        contrast: get(CONTRAST)?
+            .as_deref()
+            .and_then(Contrast::from_code)
+            .unwrap_or_default(),
+    })
+}
+
+pub fn set_display(conn: &mut Connection, display: Display) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    set(&tx, TEXT_SIZE, &display.text_size.percent().to_string())?;
+    set(&tx, CONTRAST, display.contrast.code())?;
+    tx.commit()
+}
+
 /// Every stored setting, by key (configuration overrides among them).
 pub fn all(conn: &Connection) -> rusqlite::Result<HashMap<String, String>> {
     let mut statement = conn.prepare("SELECT key, value FROM settings")?;
@@ -88,5 +119,13 @@ impl Core {
             .call(move |conn| set_data_use(conn, data_use))
             .await?;
         Ok(data_use)
+    }
+
+    /// Remembers the text size and contrast.
+    pub async fn set_display(&self, display: Display) -> Result<Display, Error> {
+        self.store
+            .call(move |conn| set_display(conn, display))
+            .await?;
+        Ok(display)
     }
 }

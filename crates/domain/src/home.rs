@@ -1,5 +1,6 @@
 //! What the home screen shows: the catalogue, where it came from, and whether the
-//! province's API could be reached.
+//! province's API could be reached; the display choices applied from the start
+//! (text size, contrast).
 
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +12,9 @@ pub struct HomeScreen {
     pub catalogue: Catalogue,
     pub source: CatalogueSource,
     pub connectivity: Connectivity,
+    /// Text size and contrast, applied before the first page shows.
+    #[serde(default)]
+    pub display: Display,
 }
 
 /// Where the catalogue on screen came from.
@@ -35,4 +39,120 @@ pub enum Connectivity {
     Offline,
     /// Reached, but its answer was refused (logged); the stored catalogue stays.
     ServerProblem,
+}
+
+/// How the app is drawn for the resident's eyes: text size and contrast.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Display {
+    pub text_size: TextSize,
+    pub contrast: Contrast,
+}
+
+/// Text size in percent of the normal size, one of [`TextSize::STEPS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u16", into = "u16")]
+pub struct TextSize(u16);
+
+impl TextSize {
+    /// The sizes offered, in percent: normal up to double.
+    pub const STEPS: [u16; 5] = [100, 125, 150, 175, 200];
+    pub const NORMAL: TextSize = TextSize(100);
+
+    /// The size for `percent`, if it is one of [`TextSize::STEPS`].
+    pub fn new(percent: u16) -> Option<TextSize> {
+        Self::STEPS.contains(&percent).then_some(TextSize(percent))
+    }
+
+    /// The offered sizes, smallest first.
+    pub fn all() -> impl Iterator<Item = TextSize> {
+        Self::STEPS.into_iter().map(TextSize)
+    }
+
+    pub fn percent(self) -> u16 {
+        self.0
+    }
+}
+
+impl Default for TextSize {
+    fn default() -> Self {
+        Self::NORMAL
+    }
+}
+
+impl TryFrom<u16> for TextSize {
+    type Error = String;
+
+    fn try_from(percent: u16) -> Result<Self, Self::Error> {
+        TextSize::new(percent).ok_or_else(|| format!("text size {percent}% is not offered"))
+    }
+}
+
+impl From<TextSize> for u16 {
+    fn from(size: TextSize) -> u16 {
+        size.0
+    }
+}
+
+/// The high-contrast theme: off, on, or as the system asks (`prefers-contrast: more`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Contrast {
+    #[default]
+    System,
+    Off,
+    On,
+}
+
+impl Contrast {
+    pub const ALL: [Contrast; 3] = [Contrast::System, Contrast::Off, Contrast::On];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Contrast::System => "system",
+            Contrast::Off => "off",
+            Contrast::On => "on",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Contrast> {
+        Self::ALL.into_iter().find(|c| c.code() == code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_offered_text_sizes_are_accepted() {
+        assert_eq!(TextSize::new(200).map(TextSize::percent), Some(200));
+        assert_eq!(TextSize::new(90), None);
+        assert_eq!(TextSize::new(210), None);
+        assert_eq!(TextSize::new(130), None);
+        assert_eq!(TextSize::all().count(), 5);
+        assert_eq!(TextSize::default().percent(), 100);
+    }
+
+    #[test]
+    fn display_travels_as_plain_json() {
+        let display = Display {
+            text_size: TextSize::new(175).unwrap(),
+            contrast: Contrast::On,
+        };
+        let json = serde_json::to_value(display).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"text_size": 175, "contrast": "on"})
+        );
+        assert_eq!(serde_json::from_value::<Display>(json).unwrap(), display);
+        assert!(
+            serde_json::from_value::<Display>(
+                serde_json::json!({"text_size": 300, "contrast": "on"})
+            )
+            .is_err()
+        );
+        for contrast in Contrast::ALL {
+            assert_eq!(Contrast::from_code(contrast.code()), Some(contrast));
+        }
+    }
 }

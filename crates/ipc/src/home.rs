@@ -1,11 +1,17 @@
-//! The home screen: the catalogue from the device, its refresh, the language.
+//! The home screen: the catalogue from the device, its refresh, the language
+//! and the display (text size, contrast).
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Command, HomeScreen, Lang};
+use crate::{Command, Display, HomeScreen, Lang};
 
 /// The commands of this feature.
-pub const COMMANDS: &[&str] = &[LoadHome::NAME, RefreshHome::NAME, SetLanguage::NAME];
+pub const COMMANDS: &[&str] = &[
+    LoadHome::NAME,
+    RefreshHome::NAME,
+    SetLanguage::NAME,
+    SetDisplay::NAME,
+];
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LoadHomeRequest {}
@@ -33,4 +39,13 @@ pub struct SetLanguageResponse {
 command!(
     /// Remembers the user's language.
     SetLanguage, "set_language", SetLanguageRequest, SetLanguageResponse
+);
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SetDisplayRequest {
+    pub display: Display,
+}
+command!(
+    /// Remembers the text size and contrast (the UI applies them at once).
+    SetDisplay, "set_display", SetDisplayRequest, Display
 );

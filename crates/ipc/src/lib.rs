@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 pub use cds_domain::{
-    HomeScreen, Lang,
+    Contrast, Display, HomeScreen, Lang, TextSize,
     awareness::{Shelf, ShelfItem, ShelfPage},
     dossier::{Held, SlipScan},
     geo::{Area, Placement},

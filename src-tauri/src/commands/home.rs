@@ -1,8 +1,10 @@
-//! The home screen: the catalogue from the device, its refresh, the language.
+//! The home screen: the catalogue from the device, its refresh, the language
+//! and the display.
 
-use cds_domain::HomeScreen;
+use cds_domain::{Display, HomeScreen};
 use cds_ipc::{
-    LoadHomeRequest, RefreshHomeRequest, SetLanguageRequest, SetLanguageResponse, UiError,
+    LoadHomeRequest, RefreshHomeRequest, SetDisplayRequest, SetLanguageRequest,
+    SetLanguageResponse, UiError,
 };
 use tauri::State;
 
@@ -48,4 +50,17 @@ pub async fn set_language(
         .await
         .map_err(ui_error)?;
     Ok(SetLanguageResponse { language })
+}
+
+#[tauri::command]
+pub async fn set_display(
+    shell: State<'_, Shell>,
+    request: SetDisplayRequest,
+) -> Result<Display, UiError> {
+    shell
+        .core()
+        .await?
+        .set_display(request.display)
+        .await
+        .map_err(ui_error)
 }

@@ -61,7 +61,7 @@ fn tick(session: &Session, css: &str) {
 
 /// Clicks `css` once it is in the middle of the window (clear of the sticky
 /// top bar while the page settles).
-fn press(session: &Session, css: &str) {
+pub(super) fn press(session: &Session, css: &str) {
     let element = session.wait_for(css);
     session.execute(
         "document.querySelector(arguments[0]).scrollIntoView({block: 'center'}); return true;",

@@ -5,7 +5,7 @@ use std::{path::Path, time::Duration};
 
 use axum::{Router, http::StatusCode, response::IntoResponse, routing::get};
 use cds_core::{Core, Error, StorageProblem};
-use cds_domain::{CatalogueSource, Connectivity, Lang};
+use cds_domain::{CatalogueSource, Connectivity, Contrast, Display, Lang, TextSize};
 
 use crate::{closed_port, gateway, open, serve};
 
@@ -125,6 +125,42 @@ async fn remembers_the_language_across_restarts() {
     drop(core);
     let core = open(dir.path(), &closed_port()).await.unwrap();
     assert_eq!(core.load_home().await.unwrap().language, Lang::En);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remembers_text_size_and_contrast_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    let display = core.load_home().await.unwrap().display;
+    assert_eq!(
+        display,
+        Display::default(),
+        "normal text, the system's contrast"
+    );
+    assert_eq!(display.text_size.percent(), 100);
+    assert_eq!(display.contrast, Contrast::System);
+
+    let chosen = Display {
+        text_size: TextSize::new(200).unwrap(),
+        contrast: Contrast::On,
+    };
+    assert_eq!(core.set_display(chosen).await.unwrap(), chosen);
+    assert_eq!(core.load_home().await.unwrap().display, chosen);
+    drop(core);
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    assert_eq!(core.load_home().await.unwrap().display, chosen);
+    assert_eq!(core.refresh_home().await.unwrap().display, chosen);
+    drop(core);
+
+    // Values this version does not offer (a newer version's, or damage)
+    // count as unset, and the home screen still opens.
+    let conn = rusqlite::Connection::open(dir.path().join(cds_core::db::DB_FILE)).unwrap();
+    for (key, value) in [("text_size", "350"), ("contrast", "inverted")] {
+        cds_core::settings::set(&conn, key, value).unwrap();
+    }
+    drop(conn);
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    assert_eq!(core.load_home().await.unwrap().display, Display::default());
 }
 
 async fn open_error(dir: &Path) -> Error {
