@@ -31,8 +31,9 @@ const PACKAGES_RUN: &[&str] = &[
     "xauth",
     "imagemagick",
 ];
-/// WebKitWebDriver, which tauri-driver drives.
-const PACKAGES_TEST: &[&str] = &["webkit2gtk-driver"];
+/// WebKitWebDriver, which tauri-driver drives; a private D-Bus session and
+/// `dbus-monitor`, with which the alerts test sees the desktop notification.
+const PACKAGES_TEST: &[&str] = &["webkit2gtk-driver", "dbus-daemon", "dbus-bin"];
 
 /// tauri-driver from crates.io (2.1.0 builds with rustc 1.95).
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
