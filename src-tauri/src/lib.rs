@@ -74,6 +74,8 @@ pub fn run() {
             commands::home::refresh_home,
             commands::home::set_language,
             commands::home::set_display,
+            commands::home::pin_tile,
+            commands::home::tile_opened,
             commands::sync::watch_sync,
             commands::sync::sync_now,
             commands::sync::load_data_use,

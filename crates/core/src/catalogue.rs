@@ -137,18 +137,20 @@ impl Core {
     }
 
     async fn home(&self, connectivity: Connectivity) -> Result<HomeScreen, Error> {
-        let (language, display, (catalogue, source)) = self
+        let (language, display, personal, (catalogue, source)) = self
             .store
             .call(|conn| {
                 Ok((
                     settings::language(conn)?,
                     settings::display(conn)?,
+                    settings::personal(conn)?,
                     current(conn)?,
                 ))
             })
             .await?;
         Ok(HomeScreen {
             language,
+            personal: personal.within(&catalogue),
             catalogue,
             source,
             connectivity,

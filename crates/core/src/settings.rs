@@ -1,8 +1,9 @@
-//! User settings stored on the device: language, data use, text size and contrast.
+//! User settings stored on the device: language, data use, text size and
+//! contrast, pinned and recently opened tiles.
 
 use std::collections::HashMap;
 
-use cds_domain::{Contrast, Display, Lang, TextSize, sync::DataUse};
+use cds_domain::{Contrast, Display, Lang, Personal, TextSize, sync::DataUse};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{Core, Error};
@@ -83,6 +84,43 @@ pub fn set_display(conn: &mut Connection, display: Display) -> rusqlite::Result<
     tx.commit()
 }
 
+const PINNED: &str = "pinned_tiles";
+const RECENT: &str = "recent_tiles";
+
+/// Pinned and recently opened tiles (stored as JSON lists of tile ids; a
+/// value this version cannot read counts as none).
+pub fn personal(conn: &Connection) -> rusqlite::Result<Personal> {
+    let list = |key: &str| -> rusqlite::Result<Vec<String>> {
+        let stored: Option<String> = conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        Ok(stored
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default())
+    };
+    Ok(Personal {
+        pinned: list(PINNED)?,
+        recent: list(RECENT)?,
+    })
+}
+
+/// Changes the pinned and recent tiles in one transaction.
+fn change_personal(
+    conn: &mut Connection,
+    change: impl FnOnce(&mut Personal),
+) -> rusqlite::Result<Personal> {
+    let tx = conn.transaction()?;
+    let mut stored = personal(&tx)?;
+    change(&mut stored);
+    let json = |list: &[String]| serde_json::to_string(list).unwrap_or_else(|_| "[]".into());
+    set(&tx, PINNED, &json(&stored.pinned))?;
+    set(&tx, RECENT, &json(&stored.recent))?;
+    tx.commit()?;
+    Ok(stored)
+}
+
 /// Every stored setting, by key (configuration overrides among them).
 pub fn all(conn: &Connection) -> rusqlite::Result<HashMap<String, String>> {
     let mut statement = conn.prepare("SELECT key, value FROM settings")?;
@@ -127,5 +165,31 @@ impl Core {
             .call(move |conn| set_display(conn, display))
             .await?;
         Ok(display)
+    }
+
+    /// A tile of the current catalogue, or `NotFound`.
+    async fn known_tile(&self, tile: &str) -> Result<(), Error> {
+        let tile = tile.to_owned();
+        let known = self
+            .store
+            .call(move |conn| Ok(crate::catalogue::current(conn)?.0.tile(&tile).is_some()))
+            .await?;
+        if known { Ok(()) } else { Err(Error::NotFound) }
+    }
+
+    /// Pins a tile (after those already pinned) or unpins it.
+    pub async fn pin_tile(&self, tile: String, pinned: bool) -> Result<Personal, Error> {
+        self.known_tile(&tile).await?;
+        self.store
+            .call(move |conn| change_personal(conn, |p| p.set_pinned(&tile, pinned)))
+            .await
+    }
+
+    /// Records that a tile was opened (the recent list: newest first, four).
+    pub async fn tile_opened(&self, tile: String) -> Result<Personal, Error> {
+        self.known_tile(&tile).await?;
+        self.store
+            .call(move |conn| change_personal(conn, |p| p.opened(&tile)))
+            .await
     }
 }
