@@ -137,13 +137,13 @@ impl Core {
     }
 
     async fn home(&self, connectivity: Connectivity) -> Result<HomeScreen, Error> {
-        let (language, display, personal, (catalogue, source)) = self
+        let (language, display, (personal, notifications), (catalogue, source)) = self
             .store
             .call(|conn| {
                 Ok((
                     settings::language(conn)?,
                     settings::display(conn)?,
-                    settings::personal(conn)?,
+                    (settings::personal(conn)?, settings::notifications(conn)?),
                     current(conn)?,
                 ))
             })
@@ -151,6 +151,7 @@ impl Core {
         Ok(HomeScreen {
             language,
             personal: personal.within(&catalogue),
+            notifications,
             catalogue,
             source,
             connectivity,

@@ -18,6 +18,9 @@ pub struct HomeScreen {
     /// Pinned and recently opened tiles, by id.
     #[serde(default)]
     pub personal: Personal,
+    /// Which kinds of change raise a system notification.
+    #[serde(default)]
+    pub notifications: crate::sync::Notifications,
 }
 
 /// The resident's own shortcuts: tiles pinned (in the order they were

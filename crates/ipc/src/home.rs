@@ -1,5 +1,6 @@
 //! The home screen: the catalogue from the device, its refresh, the language
-//! and the display (text size, contrast); pinned and recently opened tiles.
+//! and the display (text size, contrast); pinned and recently opened tiles;
+//! notifications per kind.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +14,7 @@ pub const COMMANDS: &[&str] = &[
     SetDisplay::NAME,
     PinTile::NAME,
     TileOpened::NAME,
+    SetNotifications::NAME,
 ];
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -72,4 +74,13 @@ pub struct TileOpenedRequest {
 command!(
     /// Records that a tile was opened (the home screen's recent tiles).
     TileOpened, "tile_opened", TileOpenedRequest, Personal
+);
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SetNotificationsRequest {
+    pub notifications: cds_domain::sync::Notifications,
+}
+command!(
+    /// Remembers which kinds of change raise a system notification.
+    SetNotifications, "set_notifications", SetNotificationsRequest, cds_domain::sync::Notifications
 );

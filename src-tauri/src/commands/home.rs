@@ -1,10 +1,10 @@
 //! The home screen: the catalogue from the device, its refresh, the language
-//! and the display; pinned and recently opened tiles.
+//! and the display; pinned and recently opened tiles; notifications per kind.
 
 use cds_domain::{Display, HomeScreen, Personal};
 use cds_ipc::{
     LoadHomeRequest, PinTileRequest, RefreshHomeRequest, SetDisplayRequest, SetLanguageRequest,
-    SetLanguageResponse, TileOpenedRequest, UiError,
+    SetLanguageResponse, SetNotificationsRequest, TileOpenedRequest, UiError,
 };
 use tauri::State;
 
@@ -87,6 +87,19 @@ pub async fn tile_opened(
         .core()
         .await?
         .tile_opened(request.tile)
+        .await
+        .map_err(ui_error)
+}
+
+#[tauri::command]
+pub async fn set_notifications(
+    shell: State<'_, Shell>,
+    request: SetNotificationsRequest,
+) -> Result<cds_domain::sync::Notifications, UiError> {
+    shell
+        .core()
+        .await?
+        .set_notifications(request.notifications)
         .await
         .map_err(ui_error)
 }

@@ -1,7 +1,9 @@
 //! The personal block end to end: tiles pinned with the keyboard alone come
 //! first on the home screen in the order pinned, stay pinned after a restart
 //! and are unpinned again; the tiles opened last show as recently used; the
-//! home screen with both groups still fits at 200% text.
+//! home screen with both groups still fits at 200% text; a kind of
+//! notification turned off in settings with the keyboard stays off after a
+//! restart.
 
 use cds_e2e::{
     Driver, Env, Session,
@@ -113,6 +115,27 @@ fn tiles_are_pinned_with_the_keyboard_kept_after_restart_and_recent_ones_shown()
     session.wait_for("[data-page='cai-dat']");
     press(&session, "#back");
     session.wait_for("[data-tile='cai-dat']");
+
+    // Urgent warnings' notifications turned off with the keyboard (Space on
+    // the focused checkbox).
+    press(&session, "[data-tile='cai-dat']");
+    let alerts = "input[name='notify'][value='alerts']";
+    session.wait_for(alerts);
+    session.execute(
+        "document.querySelector(arguments[0]).focus(); return true;",
+        &[serde_json::json!(alerts)],
+    );
+    session.keys(" ");
+    session.wait_until("alerts' notifications off", || {
+        let checked = session.execute(
+            "return document.querySelector(arguments[0]).checked;",
+            &[serde_json::json!(alerts)],
+        );
+        (checked == false).then_some(())
+    });
+    visit(&session, &env, "73-personal-notifications-vi");
+    press(&session, "#back");
+    session.wait_for("[data-tile='cai-dat']");
     session.quit();
 
     // Kept on the device: still pinned, in order, after a restart.
@@ -122,6 +145,18 @@ fn tiles_are_pinned_with_the_keyboard_kept_after_restart_and_recent_ones_shown()
     wait_for_group(&session, "pinned", &["canh-bao", "cai-dat"]);
     wait_pressed(&session, "canh-bao", "true");
     wait_for_group(&session, "recent", &["cai-dat"]);
+    press(&session, "[data-tile='cai-dat']");
+    let notify = session.execute(
+        "return [...document.querySelectorAll(\"input[name='notify']\")].map(i => i.value + '=' + i.checked);",
+        &[],
+    );
+    assert_eq!(
+        notify,
+        serde_json::json!(["reports=true", "dossiers=true", "alerts=false", "team=true"]),
+        "the notification choices are kept"
+    );
+    press(&session, "#back");
+    session.wait_for("[data-tile='cai-dat']");
 
     // Unpinned with the keyboard.
     pin_with_key(&session, "canh-bao", ENTER);

@@ -219,6 +219,38 @@ async fn pinned_and_recent_tiles_are_kept_across_restarts() {
     assert_eq!(personal.recent, ["ocop"]);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_per_kind_are_kept_and_decide_what_is_told() {
+    use cds_domain::sync::{Notifications, SyncSummary};
+    let dir = tempfile::tempdir().unwrap();
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    assert_eq!(
+        core.load_home().await.unwrap().notifications,
+        Notifications::default(),
+        "every kind until turned off"
+    );
+    let summary = SyncSummary {
+        changed_reports: vec!["r1".into()],
+        severe_alerts: vec!["a1".into()],
+        ..SyncSummary::default()
+    };
+    let told = core.to_notify(&summary).await.unwrap();
+    assert_eq!((told.reports.len(), told.alerts.len()), (1, 1));
+    let choice = Notifications {
+        alerts: false,
+        team: false,
+        ..Notifications::default()
+    };
+    assert_eq!(core.set_notifications(choice).await.unwrap(), choice);
+    drop(core);
+
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    assert_eq!(core.load_home().await.unwrap().notifications, choice);
+    let told = core.to_notify(&summary).await.unwrap();
+    assert_eq!(told.reports, ["r1"]);
+    assert!(told.alerts.is_empty(), "alerts turned off are not told");
+}
+
 async fn open_error(dir: &Path) -> Error {
     match open(dir, &closed_port()).await {
         Ok(_) => panic!("opened a database that should be refused"),
