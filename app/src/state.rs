@@ -162,6 +162,7 @@ impl AppState {
         });
     }
 
+    /// Shows the home screen loaded at start, with its pinned and recent tiles.
     fn show_home(self, home: HomeScreen) {
         self.personal.set(home.personal.clone());
         self.home.set(Some(home));
@@ -174,8 +175,10 @@ impl AppState {
                 home.connectivity = Connectivity::Checking;
             }
         });
+        // `personal` stays as pins and opens left it: the refresh's copy may
+        // have been read before a pin that answered first.
         match ipc::call::<RefreshHome>(&RefreshHomeRequest {}).await {
-            Ok(home) => self.show_home(home),
+            Ok(home) => self.home.set(Some(home)),
             Err(err) => self.error.set(Some(err)),
         }
     }
