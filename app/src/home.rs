@@ -1,12 +1,14 @@
-//! The home screen: the connection status line, the sync line, and the
-//! blocks of service tiles (each opens what `nav::page_for_tile` says).
+//! The home screen: the connection status line, the sync line, the pinned
+//! and recently used tiles, and the blocks of service tiles (each opens what
+//! `nav::page_for_tile` says, and may be pinned with its pin button).
 
-use cds_domain::{Block, CatalogueSource, Connectivity, HomeScreen, Lang};
+use cds_domain::{Block, CatalogueSource, Connectivity, HomeScreen, Lang, Tile};
+use cds_ipc::{PinTile, PinTileRequest, TileOpened, TileOpenedRequest};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     i18n::{self, Key},
-    icons, nav,
+    icons, ipc, nav,
     state::AppState,
 };
 
@@ -29,7 +31,7 @@ pub fn HomePage() -> impl IntoView {
                 <SyncLine />
                 <InboxLine />
                 <h2 class="visually-hidden">{state.t(Key::HomeServicesHeading)}</h2>
-                <div class="blocks">{blocks}</div>
+                <div class="blocks"><Shortcuts />{blocks}</div>
             }
         })
     }
@@ -152,6 +154,88 @@ fn SyncLine() -> impl IntoView {
     }
 }
 
+/// The pinned tiles (in the order pinned) and the recently used ones
+/// (newest first), each group shown when it has a tile.
+#[component]
+fn Shortcuts() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let personal = state.personal.get();
+        state.home.with(|home| {
+            let home = home.as_ref()?;
+            let lang = home.language;
+            let group = |kind: &'static str, title: Key, ids: &[String]| {
+                let tiles: Vec<Tile> = ids
+                    .iter()
+                    .filter_map(|id| home.catalogue.tile(id).cloned())
+                    .collect();
+                (!tiles.is_empty()).then(|| {
+                    let (heading, labelled_by) = (format!("group-{kind}"), format!("group-{kind}"));
+                    let tiles = tiles
+                        .iter()
+                        .map(|tile| {
+                            let page = nav::page_for_tile(tile);
+                            let id = tile.id.clone();
+                            view! {
+                                <li>
+                                    <button
+                                        class="tile"
+                                        data-shortcut=tile.id.clone()
+                                        on:click=move |_| open(state, id.clone(), page.clone())
+                                    >
+                                        {tile_face(lang, tile)}
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view();
+                    view! {
+                        <section class=format!("block block--{kind}") data-group=kind aria-labelledby=labelled_by>
+                            <h3 id=heading class="block-title">{i18n::text(lang, title)}</h3>
+                            <ul class="tiles">{tiles}</ul>
+                        </section>
+                    }
+                })
+            };
+            Some(view! {
+                {group("pinned", Key::HomePinnedHeading, &personal.pinned)}
+                {group("recent", Key::HomeRecentHeading, &personal.recent)}
+            })
+        })
+    }
+}
+
+/// A tile's icon and title.
+fn tile_face(lang: Lang, tile: &Tile) -> impl IntoView + use<> {
+    view! {
+        <img class="tile-icon" src=icons::src(&tile.icon) alt="" width="32" height="32" />
+        <span class="tile-title">{tile.title.get(lang).to_owned()}</span>
+    }
+}
+
+/// Opens a tile's page and records it among the recently used (in the
+/// background: the page does not wait for it).
+fn open(state: AppState, tile: String, page: nav::Page) {
+    state.nav.go(page);
+    spawn_local(async move {
+        match ipc::call::<TileOpened>(&TileOpenedRequest { tile }).await {
+            Ok(personal) => state.personal.set(personal),
+            Err(err) => state.error.set(Some(err)),
+        }
+    });
+}
+
+/// Pins or unpins a tile; the pin buttons and the pinned group follow.
+fn pin(state: AppState, tile: String) {
+    let pinned = !state.personal.with_untracked(|p| p.is_pinned(&tile));
+    spawn_local(async move {
+        match ipc::call::<PinTile>(&PinTileRequest { tile, pinned }).await {
+            Ok(personal) => state.personal.set(personal),
+            Err(err) => state.error.set(Some(err)),
+        }
+    });
+}
+
 fn block_view(state: AppState, lang: Lang, block: &Block) -> impl IntoView + use<> {
     let heading_id = format!("block-{}", block.id);
     let labelled_by = heading_id.clone();
@@ -170,16 +254,28 @@ fn block_view(state: AppState, lang: Lang, block: &Block) -> impl IntoView + use
                     })
                 }
             });
+            let (id, pressed, toggle) = (tile.id.clone(), tile.id.clone(), tile.id.clone());
+            let pin_label = i18n::fill(lang, Key::HomePin, &[("service", tile.title.get(lang))]);
             view! {
                 <li>
                     <button
                         class="tile"
                         data-tile=tile.id.clone()
-                        on:click=move |_| state.nav.go(page.clone())
+                        on:click=move |_| open(state, id.clone(), page.clone())
                     >
-                        <img class="tile-icon" src=icons::src(&tile.icon) alt="" width="32" height="32" />
-                        <span class="tile-title">{tile.title.get(lang).to_owned()}</span>
+                        {tile_face(lang, tile)}
                         {badge}
+                    </button>
+                    <button
+                        class="tile-pin"
+                        data-pin=tile.id.clone()
+                        aria-label=pin_label
+                        aria-pressed=move || state.personal.with(|p| p.is_pinned(&pressed)).to_string()
+                        on:click=move |_| pin(state, toggle.clone())
+                    >
+                        <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                            <path d="M9 3h6l-1 6 4 4v2h-5v6l-1 1-1-1v-6H6v-2l4-4z" />
+                        </svg>
                     </button>
                 </li>
             }

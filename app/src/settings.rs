@@ -1,8 +1,13 @@
-//! The settings page: the language, text size and contrast, and "photos only
-//! on Wi-Fi" with whether this device can tell the network kind.
+//! The settings page: the language, text size and contrast, notifications
+//! per kind, and "photos only on Wi-Fi" with whether this device can tell the
+//! network kind.
 
+use cds_domain::sync::Notifications;
 use cds_domain::{Contrast, Display, Lang, TextSize};
-use cds_ipc::{DataUse, DataUseScreen, Empty, LoadDataUse, Network, SetDataUse, SetDataUseRequest};
+use cds_ipc::{
+    DataUse, DataUseScreen, Empty, LoadDataUse, Network, SetDataUse, SetDataUseRequest,
+    SetNotifications, SetNotificationsRequest,
+};
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
@@ -28,6 +33,7 @@ pub fn SettingsPage(tile: String) -> impl IntoView {
             {language(state, lang)}
             {text_size(state, lang)}
             {contrast(state, lang)}
+            {notifications(state, lang)}
             <DataUseSettings lang data_use />
         }
         .into_any()
@@ -137,6 +143,66 @@ fn contrast(state: AppState, lang: Lang) -> impl IntoView + use<> {
             <legend>{i18n::text(lang, Key::SettingsContrastHeading)}</legend>
             {options}
             <p class="hint">{i18n::text(lang, Key::SettingsContrastHint)}</p>
+        </fieldset>
+    }
+}
+
+/// A kind's switch among the notification choices.
+type NotifyKind = fn(&mut Notifications) -> &mut bool;
+
+/// Notifications on or off per kind, remembered at once.
+fn notifications(state: AppState, lang: Lang) -> impl IntoView + use<> {
+    let current = move || {
+        state
+            .home
+            .with(|home| home.as_ref().map(|home| home.notifications))
+            .unwrap_or_default()
+    };
+    // The team's kind has no switch until the app raises team notifications.
+    let kinds: [(&str, Key, NotifyKind); 3] = [
+        ("reports", Key::SettingsNotifyReports, |n| &mut n.reports),
+        ("dossiers", Key::SettingsNotifyDossiers, |n| &mut n.dossiers),
+        ("alerts", Key::SettingsNotifyAlerts, |n| &mut n.alerts),
+    ];
+    let options = kinds
+        .into_iter()
+        .map(|(kind, label, field)| {
+            let change = move |on: bool| {
+                let mut choice = current();
+                *field(&mut choice) = on;
+                state.home.update(|home| {
+                    if let Some(home) = home {
+                        home.notifications = choice;
+                    }
+                });
+                spawn_local(async move {
+                    let request = SetNotificationsRequest {
+                        notifications: choice,
+                    };
+                    if let Err(err) = ipc::call::<SetNotifications>(&request).await {
+                        state.error.set(Some(err));
+                    }
+                });
+            };
+            view! {
+                <label class="choice">
+                    <input
+                        type="checkbox"
+                        name="notify"
+                        value=kind
+                        checked=move || *field(&mut current())
+                        on:change=move |ev| change(event_target_checked(&ev))
+                    />
+                    {i18n::text(lang, label)}
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="settings-group" id="notifications">
+            <legend>{i18n::text(lang, Key::SettingsNotifyHeading)}</legend>
+            {options}
+            <p class="hint">{i18n::text(lang, Key::SettingsNotifyHint)}</p>
         </fieldset>
     }
 }

@@ -1,10 +1,10 @@
 //! State shared by every page: the home screen (catalogue, language,
-//! connectivity), the last failed command, what the sync engine is doing, and
+//! connectivity), the pinned and recent tiles, the last failed command, what the sync engine is doing, and
 //! navigation; start-up, the language switch and the display (text size,
 //! contrast) applied to the document.
 
 use cds_domain::{
-    Connectivity, Display, HomeScreen, Lang,
+    Connectivity, Display, HomeScreen, Lang, Personal,
     sync::{PhotoProgress, SyncEvent, SyncSummary},
 };
 use cds_ipc::{
@@ -65,6 +65,9 @@ impl SyncView {
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub home: RwSignal<Option<HomeScreen>>,
+    /// Pinned and recently opened tiles (apart from `home`, so that a change
+    /// redraws only the home screen's shortcuts).
+    pub personal: RwSignal<Personal>,
     pub error: RwSignal<Option<UiError>>,
     pub sync: RwSignal<SyncView>,
     /// The page on screen and the way back.
@@ -79,6 +82,7 @@ impl AppState {
     pub fn new() -> Self {
         AppState {
             home: RwSignal::new(None),
+            personal: RwSignal::new(Personal::default()),
             error: RwSignal::new(None),
             sync: RwSignal::new(SyncView::default()),
             nav: Nav::new(),
@@ -149,13 +153,19 @@ impl AppState {
         self.error.set(None);
         spawn_local(async move {
             match ipc::call::<LoadHome>(&LoadHomeRequest {}).await {
-                Ok(home) => self.home.set(Some(home)),
+                Ok(home) => self.show_home(home),
                 Err(err) => return self.error.set(Some(err)),
             }
             self.count_unread();
             self.alert_banner_check();
             self.refresh().await;
         });
+    }
+
+    /// Shows the home screen loaded at start, with its pinned and recent tiles.
+    fn show_home(self, home: HomeScreen) {
+        self.personal.set(home.personal.clone());
+        self.home.set(Some(home));
     }
 
     /// Asks the API for a newer catalogue; the outcome shows in the status line.
@@ -165,6 +175,8 @@ impl AppState {
                 home.connectivity = Connectivity::Checking;
             }
         });
+        // `personal` stays as pins and opens left it: the refresh's copy may
+        // have been read before a pin that answered first.
         match ipc::call::<RefreshHome>(&RefreshHomeRequest {}).await {
             Ok(home) => self.home.set(Some(home)),
             Err(err) => self.error.set(Some(err)),

@@ -41,15 +41,7 @@ async fn background_sync(app: tauri::AppHandle) {
         std::sync::Arc::new(move |event| {
             if let cds_ipc::SyncEvent::Finished(summary) = &event {
                 log::info!("sync: {summary:?}");
-                if !summary.changed_reports.is_empty() {
-                    notify::changed_reports(&events, summary.changed_reports.clone());
-                }
-                if !summary.changed_dossiers.is_empty() {
-                    notify::changed_dossiers(&events, summary.changed_dossiers.clone());
-                }
-                if !summary.severe_alerts.is_empty() {
-                    notify::severe_alerts(&events, summary.severe_alerts.clone());
-                }
+                notify::after_sync(&events, summary.clone());
             }
             events.state::<state::Shell>().broadcast(&event);
         }),
@@ -74,6 +66,9 @@ pub fn run() {
             commands::home::refresh_home,
             commands::home::set_language,
             commands::home::set_display,
+            commands::home::pin_tile,
+            commands::home::tile_opened,
+            commands::home::set_notifications,
             commands::sync::watch_sync,
             commands::sync::sync_now,
             commands::sync::load_data_use,

@@ -1,6 +1,7 @@
 //! System notifications when one of my reports changes status, a followed
 //! dossier changes or a severe alert is issued for my wards (Tauri's
-//! notification plugin), in the user's language, with texts from `locales/`.
+//! notification plugin), in the user's language, with texts from `locales/`;
+//! the engine says which changes to tell (the kinds the resident keeps on).
 
 use cds_domain::{Lang, report::ReportDetail};
 use tauri::Manager;
@@ -90,21 +91,44 @@ pub fn alert_message(lang: Lang, alert: &cds_ipc::Alert) -> (String, String) {
     (title, body.trim().chars().take(200).collect())
 }
 
-/// Shows a notification for each severe alert newly in force for my wards.
-pub fn severe_alerts(app: &tauri::AppHandle, ids: Vec<String>) {
+/// Shows notifications for a sync's changes, as many as the engine lets
+/// through (the kinds the resident keeps on), off the sync's path.
+pub fn after_sync(app: &tauri::AppHandle, summary: cds_domain::sync::SyncSummary) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let Some((core, lang)) = engine(&app).await else {
             return;
         };
-        let alerts = core.alerts().await.unwrap_or_default();
-        let notes = ids
-            .iter()
-            .filter_map(|id| alerts.iter().find(|l| l.alert.id == *id))
-            .map(|l| alert_message(lang, &l.alert))
-            .collect();
-        show(&app, notes);
+        let to_notify = match core.to_notify(&summary).await {
+            Ok(to_notify) => to_notify,
+            Err(err) => return log::warn!("notifications skipped: {err}"),
+        };
+        if !to_notify.reports.is_empty() {
+            changed_reports(&app, core, lang, to_notify.reports).await;
+        }
+        if !to_notify.dossiers.is_empty() {
+            changed_dossiers(&app, core, lang, to_notify.dossiers).await;
+        }
+        if !to_notify.alerts.is_empty() {
+            severe_alerts(&app, core, lang, to_notify.alerts).await;
+        }
     });
+}
+
+/// Shows a notification for each severe alert newly in force for my wards.
+async fn severe_alerts(
+    app: &tauri::AppHandle,
+    core: &cds_core::Core,
+    lang: Lang,
+    ids: Vec<String>,
+) {
+    let alerts = core.alerts().await.unwrap_or_default();
+    let notes = ids
+        .iter()
+        .filter_map(|id| alerts.iter().find(|l| l.alert.id == *id))
+        .map(|l| alert_message(lang, &l.alert))
+        .collect();
+    show(app, notes);
 }
 
 /// The engine and the user's language, once the engine is open.
@@ -129,42 +153,40 @@ fn show(app: &tauri::AppHandle, notes: Vec<(String, String)>) {
 }
 
 /// Shows a notification for each followed dossier that changed.
-pub fn changed_dossiers(app: &tauri::AppHandle, changed: Vec<cds_domain::dossier::ChangedDossier>) {
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let Some((core, lang)) = engine(&app).await else {
-            return;
-        };
-        let followed = core.followed_dossiers().await.unwrap_or_default();
-        let notes = changed
-            .iter()
-            .map(|change| {
-                let note = followed
-                    .iter()
-                    .find(|held| held.value.code == change.code)
-                    .and_then(|held| held.value.note.as_deref());
-                dossier_message(lang, change, note)
-            })
-            .collect();
-        show(&app, notes);
-    });
+async fn changed_dossiers(
+    app: &tauri::AppHandle,
+    core: &cds_core::Core,
+    lang: Lang,
+    changed: Vec<cds_domain::dossier::ChangedDossier>,
+) {
+    let followed = core.followed_dossiers().await.unwrap_or_default();
+    let notes = changed
+        .iter()
+        .map(|change| {
+            let note = followed
+                .iter()
+                .find(|held| held.value.code == change.code)
+                .and_then(|held| held.value.note.as_deref());
+            dossier_message(lang, change, note)
+        })
+        .collect();
+    show(app, notes);
 }
 
-/// Shows a notification for each changed report (off the sync's path).
-pub fn changed_reports(app: &tauri::AppHandle, ids: Vec<String>) {
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let Some((core, lang)) = engine(&app).await else {
-            return;
-        };
-        let mut notes = Vec::new();
-        for id in ids.into_iter().take(MAX_PER_SYNC) {
-            if let Ok(report) = core.report(id).await {
-                notes.push(message(lang, &report));
-            }
+/// Shows a notification for each changed report.
+async fn changed_reports(
+    app: &tauri::AppHandle,
+    core: &cds_core::Core,
+    lang: Lang,
+    ids: Vec<String>,
+) {
+    let mut notes = Vec::new();
+    for id in ids.into_iter().take(MAX_PER_SYNC) {
+        if let Ok(report) = core.report(id).await {
+            notes.push(message(lang, &report));
         }
-        show(&app, notes);
-    });
+    }
+    show(app, notes);
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ mod access;
 mod awareness;
 #[path = "e2e/dossiers.rs"]
 mod dossiers;
+#[path = "e2e/personal.rs"]
+mod personal;
 #[path = "e2e/society.rs"]
 mod society;
 

@@ -137,18 +137,21 @@ impl Core {
     }
 
     async fn home(&self, connectivity: Connectivity) -> Result<HomeScreen, Error> {
-        let (language, display, (catalogue, source)) = self
+        let (language, display, (personal, notifications), (catalogue, source)) = self
             .store
             .call(|conn| {
                 Ok((
                     settings::language(conn)?,
                     settings::display(conn)?,
+                    (settings::personal(conn)?, settings::notifications(conn)?),
                     current(conn)?,
                 ))
             })
             .await?;
         Ok(HomeScreen {
             language,
+            personal: personal.within(&catalogue),
+            notifications,
             catalogue,
             source,
             connectivity,

@@ -1,8 +1,13 @@
-//! User settings stored on the device: language, data use, text size and contrast.
+//! User settings stored on the device: language, data use, text size and
+//! contrast, pinned and recently opened tiles, notifications per kind (and
+//! which of a sync's changes they let through).
 
 use std::collections::HashMap;
 
-use cds_domain::{Contrast, Display, Lang, TextSize, sync::DataUse};
+use cds_domain::{
+    Contrast, Display, Lang, Personal, TextSize,
+    sync::{DataUse, Notifications, SyncSummary, ToNotify},
+};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{Core, Error};
@@ -83,6 +88,57 @@ pub fn set_display(conn: &mut Connection, display: Display) -> rusqlite::Result<
     tx.commit()
 }
 
+const PINNED: &str = "pinned_tiles";
+const RECENT: &str = "recent_tiles";
+
+/// Pinned and recently opened tiles (stored as JSON lists of tile ids; a
+/// value this version cannot read counts as none).
+pub fn personal(conn: &Connection) -> rusqlite::Result<Personal> {
+    let list = |key: &str| -> rusqlite::Result<Vec<String>> { stored_json(conn, key) };
+    Ok(Personal {
+        pinned: list(PINNED)?,
+        recent: list(RECENT)?,
+    })
+}
+
+/// Changes the pinned and recent tiles in one transaction.
+fn change_personal(
+    conn: &mut Connection,
+    change: impl FnOnce(&mut Personal),
+) -> rusqlite::Result<Personal> {
+    let tx = conn.transaction()?;
+    let mut stored = personal(&tx)?;
+    change(&mut stored);
+    let json = |list: &[String]| serde_json::to_string(list).unwrap_or_else(|_| "[]".into());
+    set(&tx, PINNED, &json(&stored.pinned))?;
+    set(&tx, RECENT, &json(&stored.recent))?;
+    tx.commit()?;
+    Ok(stored)
+}
+
+const NOTIFICATIONS: &str = "notifications";
+
+/// Which kinds of change are notified; all until turned off (a stored value
+/// this version cannot read counts as all).
+pub fn notifications(conn: &Connection) -> rusqlite::Result<Notifications> {
+    stored_json(conn, NOTIFICATIONS)
+}
+
+/// A setting stored as JSON; the default when missing or unreadable.
+fn stored_json<T: serde::de::DeserializeOwned + Default>(
+    conn: &Connection,
+    key: &str,
+) -> rusqlite::Result<T> {
+    let stored: Option<String> = conn
+        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    Ok(stored
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default())
+}
+
 /// Every stored setting, by key (configuration overrides among them).
 pub fn all(conn: &Connection) -> rusqlite::Result<HashMap<String, String>> {
     let mut statement = conn.prepare("SELECT key, value FROM settings")?;
@@ -127,5 +183,47 @@ impl Core {
             .call(move |conn| set_display(conn, display))
             .await?;
         Ok(display)
+    }
+
+    /// A tile of the current catalogue, or `NotFound`.
+    async fn known_tile(&self, tile: &str) -> Result<(), Error> {
+        let tile = tile.to_owned();
+        let known = self
+            .store
+            .call(move |conn| Ok(crate::catalogue::current(conn)?.0.tile(&tile).is_some()))
+            .await?;
+        if known { Ok(()) } else { Err(Error::NotFound) }
+    }
+
+    /// Pins a tile (after those already pinned) or unpins it.
+    pub async fn pin_tile(&self, tile: String, pinned: bool) -> Result<Personal, Error> {
+        self.known_tile(&tile).await?;
+        self.store
+            .call(move |conn| change_personal(conn, |p| p.set_pinned(&tile, pinned)))
+            .await
+    }
+
+    /// Records that a tile was opened (the recent list: newest first, four).
+    pub async fn tile_opened(&self, tile: String) -> Result<Personal, Error> {
+        self.known_tile(&tile).await?;
+        self.store
+            .call(move |conn| change_personal(conn, |p| p.opened(&tile)))
+            .await
+    }
+
+    /// Remembers which kinds of change are notified.
+    pub async fn set_notifications(&self, choice: Notifications) -> Result<Notifications, Error> {
+        let json = serde_json::to_string(&choice).unwrap_or_default();
+        self.store
+            .call(move |conn| set(conn, NOTIFICATIONS, &json))
+            .await?;
+        Ok(choice)
+    }
+
+    /// The changes of a sync to raise as system notifications: those of the
+    /// kinds the resident keeps on.
+    pub async fn to_notify(&self, summary: &SyncSummary) -> Result<ToNotify, Error> {
+        let choice = self.store.call(|conn| notifications(conn)).await?;
+        Ok(choice.to_notify(summary))
     }
 }

@@ -1,6 +1,6 @@
 //! What the home screen shows: the catalogue, where it came from, and whether the
 //! province's API could be reached; the display choices applied from the start
-//! (text size, contrast).
+//! (text size, contrast); the resident's pinned and recently opened tiles.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +15,57 @@ pub struct HomeScreen {
     /// Text size and contrast, applied before the first page shows.
     #[serde(default)]
     pub display: Display,
+    /// Pinned and recently opened tiles, by id.
+    #[serde(default)]
+    pub personal: Personal,
+    /// Which kinds of change raise a system notification.
+    #[serde(default)]
+    pub notifications: crate::sync::Notifications,
+}
+
+/// The resident's own shortcuts: tiles pinned (in the order they were
+/// pinned) and the last tiles opened (newest first), by tile id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Personal {
+    #[serde(default)]
+    pub pinned: Vec<String>,
+    #[serde(default)]
+    pub recent: Vec<String>,
+}
+
+impl Personal {
+    /// How many recently opened tiles are kept.
+    pub const RECENT: usize = 4;
+
+    pub fn is_pinned(&self, tile: &str) -> bool {
+        self.pinned.iter().any(|id| id == tile)
+    }
+
+    /// Pins a tile at the end of the pinned ones, or unpins it; pinning a
+    /// pinned tile keeps its place.
+    pub fn set_pinned(&mut self, tile: &str, pinned: bool) {
+        if !pinned {
+            self.pinned.retain(|id| id != tile);
+        } else if !self.is_pinned(tile) {
+            self.pinned.push(tile.to_owned());
+        }
+    }
+
+    /// Records that a tile was opened: first in the recent list, once, and
+    /// at most [`Personal::RECENT`] kept.
+    pub fn opened(&mut self, tile: &str) {
+        self.recent.retain(|id| id != tile);
+        self.recent.insert(0, tile.to_owned());
+        self.recent.truncate(Self::RECENT);
+    }
+
+    /// Only the tiles the catalogue still has (a tile the province removed
+    /// is forgotten, not shown).
+    pub fn within(mut self, catalogue: &Catalogue) -> Personal {
+        self.pinned.retain(|id| catalogue.tile(id).is_some());
+        self.recent.retain(|id| catalogue.tile(id).is_some());
+        self
+    }
 }
 
 /// Where the catalogue on screen came from.
@@ -131,6 +182,43 @@ mod tests {
         assert_eq!(TextSize::new(130), None);
         assert_eq!(TextSize::all().count(), 5);
         assert_eq!(TextSize::default().percent(), 100);
+    }
+
+    #[test]
+    fn pinned_tiles_keep_the_order_they_were_pinned() {
+        let mut personal = Personal::default();
+        personal.set_pinned("b", true);
+        personal.set_pinned("a", true);
+        personal.set_pinned("c", true);
+        personal.set_pinned("b", true);
+        assert_eq!(personal.pinned, ["b", "a", "c"]);
+        assert!(personal.is_pinned("a"));
+        personal.set_pinned("a", false);
+        personal.set_pinned("x", false);
+        assert_eq!(personal.pinned, ["b", "c"]);
+        assert!(!personal.is_pinned("a"));
+        personal.set_pinned("a", true);
+        assert_eq!(personal.pinned, ["b", "c", "a"], "pinned again: last");
+    }
+
+    #[test]
+    fn recent_tiles_are_newest_first_once_and_at_most_four() {
+        let mut personal = Personal::default();
+        for tile in ["a", "b", "c", "b", "d", "e"] {
+            personal.opened(tile);
+        }
+        assert_eq!(personal.recent, ["e", "d", "b", "c"]);
+        personal.opened("c");
+        assert_eq!(personal.recent, ["c", "e", "d", "b"]);
+        assert_eq!(personal.pinned, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_home_screen_without_personal_tiles_reads_as_none() {
+        let json = serde_json::json!({"pinned": ["a"]});
+        let personal: Personal = serde_json::from_value(json).unwrap();
+        assert_eq!(personal.pinned, ["a"]);
+        assert!(personal.recent.is_empty());
     }
 
     #[test]

@@ -22,5 +22,5 @@ pub mod time;
 pub mod trace;
 
 pub use catalogue::{Block, BlockKind, Catalogue, CatalogueError, Feature, Tile, TileAction};
-pub use home::{CatalogueSource, Connectivity, Contrast, Display, HomeScreen, TextSize};
+pub use home::{CatalogueSource, Connectivity, Contrast, Display, HomeScreen, Personal, TextSize};
 pub use lang::{Lang, LocalizedText};

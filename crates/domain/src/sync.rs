@@ -76,6 +76,56 @@ pub struct SyncSummary {
     pub offline: bool,
 }
 
+/// Which kinds of change the resident is told of by a system notification
+/// (every kind until turned off; the app shows every change either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Notifications {
+    /// My reports' status changes.
+    pub reports: bool,
+    /// Followed dossiers' changes.
+    pub dossiers: bool,
+    /// Severe alerts for my wards.
+    pub alerts: bool,
+    /// The community team's news (none are raised yet: kept for them).
+    pub team: bool,
+}
+
+impl Default for Notifications {
+    fn default() -> Self {
+        Notifications {
+            reports: true,
+            dossiers: true,
+            alerts: true,
+            team: true,
+        }
+    }
+}
+
+/// What a sync's changes raise as system notifications.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ToNotify {
+    pub reports: Vec<String>,
+    pub dossiers: Vec<crate::dossier::ChangedDossier>,
+    pub alerts: Vec<String>,
+}
+
+impl Notifications {
+    /// The changes of `summary` whose kind is turned on.
+    pub fn to_notify(self, summary: &SyncSummary) -> ToNotify {
+        let pick = |on: bool, list: &[String]| if on { list.to_vec() } else { Vec::new() };
+        ToNotify {
+            reports: pick(self.reports, &summary.changed_reports),
+            dossiers: if self.dossiers {
+                summary.changed_dossiers.clone()
+            } else {
+                Vec::new()
+            },
+            alerts: pick(self.alerts, &summary.severe_alerts),
+        }
+    }
+}
+
 /// One message from the sync engine to the UI, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -98,6 +148,41 @@ pub enum SyncEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_kinds_turned_on_are_notified() {
+        let summary = SyncSummary {
+            changed_reports: vec!["r1".into()],
+            changed_dossiers: vec![crate::dossier::ChangedDossier {
+                code: "H1".into(),
+                change: crate::dossier::DossierChange::ResultReady,
+            }],
+            severe_alerts: vec!["a1".into()],
+            ..SyncSummary::default()
+        };
+        let all = Notifications::default().to_notify(&summary);
+        assert_eq!(all.reports, ["r1"]);
+        assert_eq!(all.dossiers.len(), 1);
+        assert_eq!(all.alerts, ["a1"]);
+        let some = Notifications {
+            reports: false,
+            alerts: false,
+            ..Notifications::default()
+        }
+        .to_notify(&summary);
+        assert!(some.reports.is_empty() && some.alerts.is_empty());
+        assert_eq!(some.dossiers, all.dossiers);
+        let none = Notifications {
+            reports: false,
+            dossiers: false,
+            alerts: false,
+            team: false,
+        };
+        assert_eq!(none.to_notify(&summary), ToNotify::default());
+        // A stored choice missing a kind (an older version's) keeps it on.
+        let read: Notifications = serde_json::from_str(r#"{"alerts": false}"#).unwrap();
+        assert!(read.reports && read.dossiers && read.team && !read.alerts);
+    }
 
     #[test]
     fn photos_wait_only_on_a_metered_network_when_asked() {

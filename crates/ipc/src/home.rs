@@ -1,9 +1,10 @@
 //! The home screen: the catalogue from the device, its refresh, the language
-//! and the display (text size, contrast).
+//! and the display (text size, contrast); pinned and recently opened tiles;
+//! notifications per kind.
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Command, Display, HomeScreen, Lang};
+use crate::{Command, Display, HomeScreen, Lang, Personal};
 
 /// The commands of this feature.
 pub const COMMANDS: &[&str] = &[
@@ -11,6 +12,9 @@ pub const COMMANDS: &[&str] = &[
     RefreshHome::NAME,
     SetLanguage::NAME,
     SetDisplay::NAME,
+    PinTile::NAME,
+    TileOpened::NAME,
+    SetNotifications::NAME,
 ];
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -48,4 +52,35 @@ pub struct SetDisplayRequest {
 command!(
     /// Remembers the text size and contrast (the UI applies them at once).
     SetDisplay, "set_display", SetDisplayRequest, Display
+);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PinTileRequest {
+    /// The tile's id in the catalogue.
+    pub tile: String,
+    pub pinned: bool,
+}
+command!(
+    /// Pins a tile (shown first on the home screen, after those pinned
+    /// before) or unpins it.
+    PinTile, "pin_tile", PinTileRequest, Personal
+);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TileOpenedRequest {
+    /// The tile's id in the catalogue.
+    pub tile: String,
+}
+command!(
+    /// Records that a tile was opened (the home screen's recent tiles).
+    TileOpened, "tile_opened", TileOpenedRequest, Personal
+);
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SetNotificationsRequest {
+    pub notifications: cds_domain::sync::Notifications,
+}
+command!(
+    /// Remembers which kinds of change raise a system notification.
+    SetNotifications, "set_notifications", SetNotificationsRequest, cds_domain::sync::Notifications
 );

@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 pub use cds_domain::{
-    Contrast, Display, HomeScreen, Lang, TextSize,
+    Contrast, Display, HomeScreen, Lang, Personal, TextSize,
     awareness::{Shelf, ShelfItem, ShelfPage},
     dossier::{Held, SlipScan},
     geo::{Area, Placement},

@@ -1,10 +1,10 @@
 //! The home screen: the catalogue from the device, its refresh, the language
-//! and the display.
+//! and the display; pinned and recently opened tiles; notifications per kind.
 
-use cds_domain::{Display, HomeScreen};
+use cds_domain::{Display, HomeScreen, Personal};
 use cds_ipc::{
-    LoadHomeRequest, RefreshHomeRequest, SetDisplayRequest, SetLanguageRequest,
-    SetLanguageResponse, UiError,
+    LoadHomeRequest, PinTileRequest, RefreshHomeRequest, SetDisplayRequest, SetLanguageRequest,
+    SetLanguageResponse, SetNotificationsRequest, TileOpenedRequest, UiError,
 };
 use tauri::State;
 
@@ -61,6 +61,45 @@ pub async fn set_display(
         .core()
         .await?
         .set_display(request.display)
+        .await
+        .map_err(ui_error)
+}
+
+#[tauri::command]
+pub async fn pin_tile(
+    shell: State<'_, Shell>,
+    request: PinTileRequest,
+) -> Result<Personal, UiError> {
+    shell
+        .core()
+        .await?
+        .pin_tile(request.tile, request.pinned)
+        .await
+        .map_err(ui_error)
+}
+
+#[tauri::command]
+pub async fn tile_opened(
+    shell: State<'_, Shell>,
+    request: TileOpenedRequest,
+) -> Result<Personal, UiError> {
+    shell
+        .core()
+        .await?
+        .tile_opened(request.tile)
+        .await
+        .map_err(ui_error)
+}
+
+#[tauri::command]
+pub async fn set_notifications(
+    shell: State<'_, Shell>,
+    request: SetNotificationsRequest,
+) -> Result<cds_domain::sync::Notifications, UiError> {
+    shell
+        .core()
+        .await?
+        .set_notifications(request.notifications)
         .await
         .map_err(ui_error)
 }

@@ -21,7 +21,7 @@ fn root_attribute(session: &Session, name: &str) -> String {
         .to_owned()
 }
 
-fn wait_for_root(session: &Session, name: &str, value: &str) {
+pub(super) fn wait_for_root(session: &Session, name: &str, value: &str) {
     session.wait_until(&format!("<html {name}={value}>"), || {
         (root_attribute(session, name) == value).then_some(())
     });
@@ -125,7 +125,7 @@ return problems;
 "#;
 
 /// Measures the current screen (see [`LAYOUT_PROBLEMS`]) and fails with what broke.
-fn fits_the_window(session: &Session, screen: &str) {
+pub(super) fn fits_the_window(session: &Session, screen: &str) {
     let problems = session.execute(LAYOUT_PROBLEMS, &[]);
     let problems: Vec<String> = serde_json::from_value(problems.clone())
         .unwrap_or_else(|_| panic!("{screen}: the layout check failed: {problems}"));

@@ -5,7 +5,7 @@ use std::{path::Path, time::Duration};
 
 use axum::{Router, http::StatusCode, response::IntoResponse, routing::get};
 use cds_core::{Core, Error, StorageProblem};
-use cds_domain::{CatalogueSource, Connectivity, Contrast, Display, Lang, TextSize};
+use cds_domain::{CatalogueSource, Connectivity, Contrast, Display, Lang, Personal, TextSize};
 
 use crate::{closed_port, gateway, open, serve};
 
@@ -161,6 +161,94 @@ async fn remembers_text_size_and_contrast_across_restarts() {
     drop(conn);
     let core = open(dir.path(), &closed_port()).await.unwrap();
     assert_eq!(core.load_home().await.unwrap().display, Display::default());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pinned_and_recent_tiles_are_kept_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    assert_eq!(
+        core.load_home().await.unwrap().personal,
+        Personal::default()
+    );
+
+    core.pin_tile("cai-dat".into(), true).await.unwrap();
+    core.pin_tile("canh-bao".into(), true).await.unwrap();
+    let personal = core.pin_tile("cai-dat".into(), true).await.unwrap();
+    assert_eq!(personal.pinned, ["cai-dat", "canh-bao"], "the order pinned");
+    for tile in ["ocop", "y-te", "ocop", "tin-tuc", "thu-tuc", "hop-thu"] {
+        core.tile_opened(tile.into()).await.unwrap();
+    }
+    let expected = Personal {
+        pinned: vec!["cai-dat".into(), "canh-bao".into()],
+        recent: vec![
+            "hop-thu".into(),
+            "thu-tuc".into(),
+            "tin-tuc".into(),
+            "ocop".into(),
+        ],
+    };
+    assert_eq!(core.load_home().await.unwrap().personal, expected);
+    // A tile the catalogue does not have is refused and changes nothing.
+    assert!(matches!(
+        core.pin_tile("no-such-tile".into(), true).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        core.tile_opened("no-such-tile".into()).await,
+        Err(Error::NotFound)
+    ));
+    drop(core);
+
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    assert_eq!(core.load_home().await.unwrap().personal, expected);
+    assert_eq!(core.refresh_home().await.unwrap().personal, expected);
+    let personal = core.pin_tile("cai-dat".into(), false).await.unwrap();
+    assert_eq!(personal.pinned, ["canh-bao"]);
+    drop(core);
+
+    // A stored value this version cannot read counts as none; a tile the
+    // catalogue no longer has is not shown.
+    let conn = rusqlite::Connection::open(dir.path().join(cds_core::db::DB_FILE)).unwrap();
+    cds_core::settings::set(&conn, "pinned_tiles", "not json").unwrap();
+    cds_core::settings::set(&conn, "recent_tiles", r#"["gone", "ocop"]"#).unwrap();
+    drop(conn);
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    let personal = core.load_home().await.unwrap().personal;
+    assert!(personal.pinned.is_empty());
+    assert_eq!(personal.recent, ["ocop"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_per_kind_are_kept_and_decide_what_is_told() {
+    use cds_domain::sync::{Notifications, SyncSummary};
+    let dir = tempfile::tempdir().unwrap();
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    assert_eq!(
+        core.load_home().await.unwrap().notifications,
+        Notifications::default(),
+        "every kind until turned off"
+    );
+    let summary = SyncSummary {
+        changed_reports: vec!["r1".into()],
+        severe_alerts: vec!["a1".into()],
+        ..SyncSummary::default()
+    };
+    let told = core.to_notify(&summary).await.unwrap();
+    assert_eq!((told.reports.len(), told.alerts.len()), (1, 1));
+    let choice = Notifications {
+        alerts: false,
+        team: false,
+        ..Notifications::default()
+    };
+    assert_eq!(core.set_notifications(choice).await.unwrap(), choice);
+    drop(core);
+
+    let core = open(dir.path(), &closed_port()).await.unwrap();
+    assert_eq!(core.load_home().await.unwrap().notifications, choice);
+    let told = core.to_notify(&summary).await.unwrap();
+    assert_eq!(told.reports, ["r1"]);
+    assert!(told.alerts.is_empty(), "alerts turned off are not told");
 }
 
 async fn open_error(dir: &Path) -> Error {
