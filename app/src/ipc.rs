@@ -132,6 +132,31 @@ pub async fn add_photo(
     call_raw::<cds_ipc::AddPhoto>(bytes, &[(cds_ipc::DRAFT_ID_HEADER, draft_id)]).await
 }
 
+/// The files chosen in the `<input type=file>` that fired `ev` (the input
+/// is cleared, so that choosing the same file again fires again).
+pub fn chosen_files(ev: &leptos::ev::Event) -> Vec<web_sys::File> {
+    let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return Vec::new();
+    };
+    let files = input
+        .files()
+        .map(|files| (0..files.length()).filter_map(|i| files.get(i)).collect())
+        .unwrap_or_default();
+    input.set_value("");
+    files
+}
+
+/// A chosen file's bytes; `None` when the web view cannot read it.
+pub async fn file_bytes(file: &web_sys::File) -> Option<js_sys::Uint8Array> {
+    wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .ok()
+        .map(|buffer| js_sys::Uint8Array::new(&buffer))
+}
+
 /// Reads the dossier code from a photo of a slip (the file's bytes, raw).
 pub async fn scan_slip(bytes: js_sys::Uint8Array) -> Result<cds_ipc::SlipScan, UiError> {
     call_raw::<cds_ipc::ScanSlip>(bytes, &[]).await

@@ -11,7 +11,6 @@ use cds_ipc::{
     LookupDossierRequest, UiError, UnfollowDossier,
 };
 use leptos::{prelude::*, task::spawn_local};
-use wasm_bindgen::JsCast;
 
 use crate::{
     i18n::{self, Key},
@@ -149,22 +148,14 @@ pub fn DossiersPage(tile: String, code: Option<String>) -> impl IntoView {
         });
     };
     let on_slip = move |ev: leptos::ev::Event| {
-        let Some(file) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0))
-        else {
+        let Some(file) = ipc::chosen_files(&ev).into_iter().next() else {
             return;
         };
         scanning.set(Some(app.t(Key::SlipReading).to_owned()));
         spawn_local(async move {
-            let bytes = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
-                Ok(buffer) => js_sys::Uint8Array::new(&buffer),
-                Err(_) => {
-                    scanning.set(Some(app.t(Key::SlipUnreadable).to_owned()));
-                    return;
-                }
+            let Some(bytes) = ipc::file_bytes(&file).await else {
+                scanning.set(Some(app.t(Key::SlipUnreadable).to_owned()));
+                return;
             };
             let lang = app.lang();
             let text = match ipc::scan_slip(bytes).await {

@@ -6,7 +6,6 @@
 use cds_domain::{Feature, Lang, report::Field};
 use cds_ipc::{ErrorCode, Held, TraceProduct, TraceRecord, TraceRequest, UiError};
 use leptos::{prelude::*, task::spawn_local};
-use wasm_bindgen::JsCast;
 
 use crate::{
     i18n::{self, Key},
@@ -76,22 +75,14 @@ pub fn TracePage(tile: String) -> impl IntoView {
         });
     };
     let on_photo = move |ev: leptos::ev::Event| {
-        let Some(file) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0))
-        else {
+        let Some(file) = ipc::chosen_files(&ev).into_iter().next() else {
             return;
         };
         scanning.set(Some(app.t(Key::TraceReading).to_owned()));
         spawn_local(async move {
-            let bytes = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
-                Ok(buffer) => js_sys::Uint8Array::new(&buffer),
-                Err(_) => {
-                    scanning.set(Some(app.t(Key::TraceUnreadable).to_owned()));
-                    return;
-                }
+            let Some(bytes) = ipc::file_bytes(&file).await else {
+                scanning.set(Some(app.t(Key::TraceUnreadable).to_owned()));
+                return;
             };
             let lang = app.lang();
             let text = match ipc::scan_label(bytes).await {

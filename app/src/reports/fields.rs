@@ -7,7 +7,6 @@ use cds_domain::report::{
 };
 use cds_ipc::{DetachPhoto, DetachPhotoRequest};
 use leptos::{prelude::*, task::spawn_local};
-use wasm_bindgen::JsCast;
 
 use super::form::Form;
 use crate::{
@@ -87,17 +86,7 @@ pub(super) fn CategoryPicker(form: Form) -> impl IntoView {
 pub(super) fn Photos(form: Form) -> impl IntoView {
     let photo_error = RwSignal::new(None::<String>);
     let on_files = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(files) = input.files() else {
-            return;
-        };
-        let files: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
-        input.set_value("");
+        let files = ipc::chosen_files(&ev);
         let Some(draft_id) = form
             .draft
             .with_untracked(|d| d.as_ref().map(|d| d.id.clone()))
@@ -125,9 +114,8 @@ pub(super) fn Photos(form: Form) -> impl IntoView {
                     ));
                     continue;
                 }
-                let bytes = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
-                    Ok(buffer) => js_sys::Uint8Array::new(&buffer),
-                    Err(_) => continue,
+                let Some(bytes) = ipc::file_bytes(&file).await else {
+                    continue;
                 };
                 let draft_id = draft_id.clone();
                 let outcome = std::rc::Rc::new(std::cell::RefCell::new(None));
