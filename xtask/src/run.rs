@@ -20,12 +20,16 @@ pub fn run() -> Result {
 
     let target = target_dir();
     let data = target.join("cds-run");
+    demo_staff(&target.join("debug/cds-gateway"), &data.join("gateway"));
     step("starting the reference gateway (demo province: Huế)");
     let (mut gateway, url) =
         proc::start_gateway(&target.join("debug/cds-gateway"), &data.join("gateway"))?;
     eprintln!(
         "    gateway: {url} (database in {})",
         data.join("gateway").display()
+    );
+    eprintln!(
+        "    staff console: {url}/staff (sign in as {DEMO_STAFF_LOGIN}, password {DEMO_STAFF_PASSWORD})"
     );
 
     let display = proc::virtual_display(SCREEN)?;
@@ -62,6 +66,31 @@ pub fn run() -> Result {
     app.wait();
     gateway.stop();
     Ok(())
+}
+
+/// The demo administrator of the staff console (a demo on loopback only).
+const DEMO_STAFF_LOGIN: &str = "admin";
+const DEMO_STAFF_PASSWORD: &str = "cds-demo-staff-2026";
+
+/// Makes the demo administrator unless the database already has it.
+fn demo_staff(gateway: &std::path::Path, data: &std::path::Path) {
+    let made = Command::new(gateway)
+        .args([
+            "create-staff",
+            "Quản trị demo",
+            "--login",
+            DEMO_STAFF_LOGIN,
+            "--admin",
+            "--data",
+        ])
+        .arg(data)
+        .env("CDS_STAFF_PASSWORD", DEMO_STAFF_PASSWORD)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !made.is_ok_and(|status| status.success()) {
+        eprintln!("    (the demo staff account exists already, or could not be made)");
+    }
 }
 
 /// Builds the desktop app and the gateway (debug profile, UI embedded), with

@@ -179,6 +179,43 @@ pub fn store(conn: &Connection, alert: &Alert, author: &str, now: i64) -> Result
     Ok(())
 }
 
+/// Checks and stores a new alert (or a new version of one) published by
+/// staff member `staff`: the API's and the console's one path.
+pub fn publish_by(
+    conn: &Connection,
+    new: NewAlert,
+    staff: &str,
+    now: i64,
+) -> Result<Alert, ApiFailure> {
+    let version = forward(conn, new.id.as_deref(), now)?;
+    let mut alert = check(new, now)?;
+    alert.updated_datetime = time::iso(version);
+    store(conn, &alert, &format!("staff:{staff}"), version)?;
+    Ok(alert)
+}
+
+/// Alert `id` as stored, if any.
+pub fn find(conn: &Connection, id: &str) -> Result<Option<Alert>, DbError> {
+    let body: Option<String> = conn
+        .query_row("SELECT body FROM alerts WHERE id = ?1", [id], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+}
+
+/// Ends alert `id` now (staff member `staff`); it leaves residents' lists
+/// at their next pull.
+pub fn expire_by(conn: &Connection, id: &str, staff: &str, now: i64) -> Result<Alert, ApiFailure> {
+    let mut alert = find(conn, id)?
+        .ok_or_else(|| ApiFailure::new(StatusCode::NOT_FOUND, "no alert with that id"))?;
+    let version = forward(conn, Some(&alert.id), now)?;
+    alert.valid_until = time::iso(now);
+    alert.updated_datetime = time::iso(version);
+    store(conn, &alert, &format!("staff:{staff}"), version)?;
+    Ok(alert)
+}
+
 /// Seeds the demo alerts (`seed/alerts.json`: times as `from_hours` and
 /// `until_hours` from the moment of seeding); an alert already over is
 /// stored too (it is never served).
@@ -263,13 +300,7 @@ pub async fn publish(
             let staff = auth::staff(conn, &token)
                 .map_err(DbError::from)?
                 .ok_or_else(|| unauthorized("staff token not valid"))?;
-            let new = new?;
-            let now = time::now_ms();
-            let version = forward(conn, new.id.as_deref(), now)?;
-            let mut alert = check(new, now)?;
-            alert.updated_datetime = time::iso(version);
-            store(conn, &alert, &format!("staff:{staff}"), version)?;
-            Ok(alert)
+            publish_by(conn, new?, &staff, time::now_ms())
         })
         .await?;
     Ok((StatusCode::CREATED, Json(alert)).into_response())
@@ -295,21 +326,7 @@ pub async fn expire(
             let staff = auth::staff(conn, &token)
                 .map_err(DbError::from)?
                 .ok_or_else(|| unauthorized("staff token not valid"))?;
-            let body: Option<String> = conn
-                .query_row("SELECT body FROM alerts WHERE id = ?1", [&id], |row| {
-                    row.get(0)
-                })
-                .optional()
-                .map_err(DbError::from)?;
-            let mut alert: Alert = body
-                .and_then(|b| serde_json::from_str(&b).ok())
-                .ok_or_else(|| ApiFailure::new(StatusCode::NOT_FOUND, "no alert with that id"))?;
-            let now = time::now_ms();
-            let version = forward(conn, Some(&alert.id), now)?;
-            alert.valid_until = time::iso(now);
-            alert.updated_datetime = time::iso(version);
-            store(conn, &alert, &format!("staff:{staff}"), version)?;
-            Ok(alert)
+            expire_by(conn, &id, &staff, time::now_ms())
         })
         .await?;
     Ok(Json(alert))

@@ -75,6 +75,28 @@ pub fn derive_from_csv(csv: &str) -> Result<Areas, String> {
     Ok(Areas::new(province, wards))
 }
 
+static AREAS: std::sync::LazyLock<Option<Areas>> =
+    std::sync::LazyLock::new(|| Areas::from_geojson(BUNDLED_GEOJSON).ok());
+
+/// The ward (code and name) of the served areas that `(lat, lon)` falls in.
+pub fn ward_at(lat: f64, lon: f64) -> Option<(String, LocalizedText)> {
+    AREAS.as_ref()?.locate(lat, lon)?.ward
+}
+
+/// The wards of the served areas: code and name, in the file's order.
+pub fn wards() -> Vec<(String, LocalizedText)> {
+    AREAS
+        .as_ref()
+        .map(|areas| {
+            areas
+                .wards
+                .iter()
+                .map(|w| (w.code.clone(), w.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Six decimals (about 0.1 m): a smaller file, and the same bytes on every machine.
 fn round(points: Vec<Point>) -> Vec<Point> {
     points

@@ -216,6 +216,31 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         produced_ms INTEGER NOT NULL,
         PRIMARY KEY (gtin, lot)
     ) STRICT;",
+    // 6: the staff console: sign-in names, Argon2id password hashes, roles
+    // (an agency's staff or an administrator), sessions stored hashed, and
+    // the audit log of every staff action.
+    "ALTER TABLE staff ADD COLUMN login TEXT;
+    ALTER TABLE staff ADD COLUMN password_hash TEXT;     -- PHC string (Argon2id)
+    ALTER TABLE staff ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';  -- admin, agency
+    ALTER TABLE staff ADD COLUMN agency TEXT NOT NULL DEFAULT '';
+    CREATE UNIQUE INDEX staff_by_login ON staff (login) WHERE login IS NOT NULL;
+    CREATE TABLE staff_sessions (
+        id_hash TEXT PRIMARY KEY,            -- SHA-256 of the cookie's value
+        staff_id INTEGER NOT NULL REFERENCES staff (id),
+        csrf TEXT NOT NULL,                  -- the forms' token
+        created_ms INTEGER NOT NULL,
+        seen_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        staff_id INTEGER REFERENCES staff (id),
+        staff_name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX audit_by_time ON audit_log (at_ms);",
 ];
 
 #[derive(Debug, thiserror::Error)]

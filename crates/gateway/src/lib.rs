@@ -11,6 +11,7 @@ pub mod areas;
 pub mod auth;
 pub mod awareness;
 pub mod catalogue;
+pub mod console;
 pub mod content;
 pub mod db;
 pub mod dossier_stats;
@@ -62,6 +63,8 @@ pub struct AppState {
     /// Behave as a server that does not know `Idempotency-Key`: every POST is
     /// a new request, and discovery does not claim `idempotency_keys`.
     pub ignore_idempotency_keys: bool,
+    /// The staff console's memory (its wrong-password limiter).
+    pub console: console::Shared,
 }
 
 /// How [`serve_configured`] runs the gateway.
@@ -204,6 +207,7 @@ pub fn router(state: AppState) -> Router {
         );
     }
     router
+        .merge(console::routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -286,6 +290,7 @@ pub async fn serve_configured(
             .unwrap_or_else(|| format!("http://{bound}")),
         limiter: Arc::default(),
         ignore_idempotency_keys: options.ignore_idempotency_keys,
+        console: console::Shared::default(),
     };
     if options.ignore_idempotency_keys {
         log::warn!("ignoring Idempotency-Key: every POST requests is a new request (a test mode)");

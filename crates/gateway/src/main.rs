@@ -7,7 +7,7 @@ use cds_gateway::DEFAULT_LISTEN;
 const USAGE: &str = "usage: cds-gateway [--listen ADDR:PORT] [--data DIR] [--public-url URL]
                    [--ignore-idempotency-keys]
        cds-gateway create-api-key NAME [--data DIR]
-       cds-gateway create-staff NAME [--data DIR]
+       cds-gateway create-staff NAME [--login LOGIN (--admin | --agency AGENCY)] [--data DIR]
        cds-gateway create-team-code TEAM WARD DAYS [--data DIR]
        cds-gateway seed-dossiers COUNT [--data DIR]
        cds-gateway openapi
@@ -19,6 +19,10 @@ Huế, when empty). Listens on 127.0.0.1:8787 unless told otherwise; prints
 behave as an Open311 server that does not know Idempotency-Key, to test
 clients: every POST is a new request.
 create-api-key and create-staff print a new secret once; only its hash is kept.
+With --login, create-staff also makes a staff console account (/staff): an
+administrator (--admin) or an agency's staff (--agency); its password (at
+least 12 characters) is read from CDS_STAFF_PASSWORD, else from the first
+line of standard input, and kept only as an Argon2id hash.
 create-team-code prints a member code for a community digital team (made if
 new, with WARD its home ward), valid for DAYS days, then its team id, name and
 expiry, separated by tabs.";
@@ -73,9 +77,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// A console account to make with a staff member.
+struct Account {
+    login: String,
+    /// None: an administrator.
+    agency: Option<String>,
+    password: String,
+}
+
 enum Subcommand {
     CreateApiKey(String),
-    CreateStaff(String),
+    CreateStaff(String, Option<Account>),
     /// Team name, ward code, days the code is valid.
     CreateTeamCode(String, String, u32),
     SeedDossiers(usize),
@@ -119,9 +131,22 @@ fn run_command(command: Subcommand, data: &std::path::Path) -> Result<(), String
                     auth::register_api_key(conn, &name, &key).map_err(|e| fail(e.to_string()))?;
                     Ok(key)
                 }
-                Subcommand::CreateStaff(name) => {
+                Subcommand::CreateStaff(name, None) => {
                     let token = auth::new_secret().map_err(fail)?;
                     auth::register_staff(conn, &name, &token).map_err(|e| fail(e.to_string()))?;
+                    Ok(token)
+                }
+                Subcommand::CreateStaff(name, Some(account)) => {
+                    let token = auth::new_secret().map_err(fail)?;
+                    cds_gateway::console::auth::create_account(
+                        conn,
+                        &name,
+                        &account.login,
+                        &account.password,
+                        account.agency.as_deref(),
+                        &token,
+                    )
+                    .map_err(|e| fail(e.to_string()))?;
                     Ok(token)
                 }
                 Subcommand::CreateTeamCode(team_name, ward, valid_days) => {
@@ -161,6 +186,8 @@ impl Args {
         let mut data = PathBuf::from("gateway-data");
         let mut public_url = None;
         let mut command = None;
+        let mut login = None;
+        let mut agency: Option<Option<String>> = None;
         let mut ignore_idempotency_keys = match std::env::var(IGNORE_KEYS_ENV) {
             Err(_) => false,
             Ok(value) => match value.trim().to_ascii_lowercase().as_str() {
@@ -180,8 +207,11 @@ impl Args {
                     command = Some(Subcommand::CreateApiKey(value("a NAME")?))
                 }
                 "create-staff" if command.is_none() => {
-                    command = Some(Subcommand::CreateStaff(value("a NAME")?))
+                    command = Some(Subcommand::CreateStaff(value("a NAME")?, None))
                 }
+                "--login" => login = Some(value("a LOGIN")?),
+                "--agency" => agency = Some(Some(value("an AGENCY")?)),
+                "--admin" => agency = Some(None),
                 "create-team-code" if command.is_none() => {
                     let team = value("a TEAM name")?;
                     let ward = value("a WARD code")?;
@@ -206,6 +236,20 @@ impl Args {
                 other => return Err(format!("unknown argument: {other}")),
             }
         }
+        if let Some(login) = login {
+            let Some(Subcommand::CreateStaff(name, _)) = command else {
+                return Err("--login goes with create-staff".into());
+            };
+            let agency = agency.ok_or("create-staff --login needs --admin or --agency AGENCY")?;
+            command = Some(Subcommand::CreateStaff(
+                name,
+                Some(Account {
+                    login,
+                    agency,
+                    password: password()?,
+                }),
+            ));
+        }
         let listen = listen
             .parse()
             .map_err(|_| format!("--listen: not an address and port: {listen}"))?;
@@ -217,6 +261,18 @@ impl Args {
             ignore_idempotency_keys,
         })
     }
+}
+
+/// The new account's password: `CDS_STAFF_PASSWORD`, else a line of standard input.
+fn password() -> Result<String, String> {
+    if let Ok(password) = std::env::var("CDS_STAFF_PASSWORD") {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|err| format!("cannot read the password: {err}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 async fn shutdown_signal() {

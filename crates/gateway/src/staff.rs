@@ -47,7 +47,10 @@ pub struct StaffUpdateForm {
     media: Option<Vec<u8>>,
 }
 
-fn apply_staff(
+/// Applies a staff change to request `id` (the API's and the console's one
+/// path): checks it, stores the photo, writes the history row with
+/// `staff:<name>` as its actor, and answers the request as residents see it.
+pub(crate) fn apply_staff(
     conn: &mut Connection,
     media_dir: &media::MediaDir,
     public_url: &str,
@@ -74,9 +77,6 @@ fn apply_staff(
             "note: a rejection needs a reason the resident can read",
         ));
     }
-    if update.detailed_status == DetailedStatus::Received {
-        return Err(bad("detailed_status: received is set by the system"));
-    }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(crate::db::DbError::from)?;
@@ -88,11 +88,18 @@ fn apply_staff(
         )
         .optional()
         .map_err(crate::db::DbError::from)?;
-    if exists.is_none() {
+    let Some(current) = exists else {
         return Err(ApiFailure::new(
             StatusCode::NOT_FOUND,
             "no such service request",
         ));
+    };
+    // Received is the system's word for a new request: staff may keep it
+    // (e.g. set an expected date first), never go back to it.
+    if update.detailed_status == DetailedStatus::Received
+        && current != DetailedStatus::Received.as_str()
+    {
+        return Err(bad("detailed_status: received is set by the system"));
     }
     let duplicate_of = match (update.detailed_status, update.duplicate_of.as_deref()) {
         (DetailedStatus::Duplicate, Some(other)) => {

@@ -74,7 +74,8 @@ pub fn load_request(
                 agency_responsible: row.get(3)?,
                 media_url: row.get::<_, Option<String>>(4)?.map(|h| url(&h)),
                 expected_datetime: row.get::<_, Option<i64>>(5)?.map(time::iso),
-                by: row.get(6)?,
+                // The kind of actor only: staff names are never shown to residents.
+                by: actor_kind(&row.get::<_, String>(6)?),
             })
         })?;
         Some(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -106,6 +107,11 @@ pub fn load_request(
         attributes,
         updates,
     }))
+}
+
+/// `staff`, `resident` or `system` of a stored actor such as `staff:<name>`.
+fn actor_kind(actor: &str) -> String {
+    actor.split(':').next().unwrap_or_default().to_owned()
 }
 
 /// A request's stored answers as the public sees them: a list for a

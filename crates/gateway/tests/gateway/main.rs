@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod basics;
+mod console;
 mod content;
 mod dossiers;
 mod open311;

@@ -1,0 +1,157 @@
+//! The staff console at `/staff`: server-rendered HTML pages for the
+//! province's staff (sign-in, reports, alerts, audit log, dashboard), its
+//! routes, security headers and the errors its pages answer with.
+//!
+//! Architecture Invariant: the console is HTML forms and links only — no
+//! JavaScript, no second build tool, no inline style or script (the CSP says
+//! so). Every change goes through the same logic as the bearer-token staff API
+//! (`staff.rs`, `alerts.rs`), so a change made here is what residents pull.
+
+pub mod alerts;
+pub mod audit;
+pub mod auth;
+pub mod csrf;
+pub mod dashboard;
+pub mod html;
+pub mod i18n;
+pub mod reports;
+pub mod session;
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+
+use crate::{ApiFailure, AppState, db::DbError};
+
+pub use i18n::Lang;
+pub use session::Staff;
+
+/// Where the console lives.
+pub const BASE: &str = "/staff";
+
+/// What the console keeps in memory: the wrong-password limiter.
+#[derive(Default, Clone)]
+pub struct Shared {
+    pub limiter: Arc<auth::Limiter>,
+}
+
+/// The console's routes (merged into the gateway's router).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(BASE, get(|| async { Redirect::to("/staff/reports") }))
+        .route("/staff/console.css", get(html::stylesheet))
+        .route(
+            "/staff/sign-in",
+            get(auth::sign_in_page).post(auth::sign_in),
+        )
+        .route("/staff/sign-out", post(auth::sign_out))
+        .route("/staff/reports", get(reports::queue))
+        .route("/staff/reports/{id}", get(reports::page))
+        .route("/staff/reports/{id}/action", post(reports::action))
+        .route("/staff/alerts", get(alerts::list).post(alerts::save))
+        .route("/staff/alerts/new", get(alerts::new_page))
+        .route("/staff/alerts/{id}", get(alerts::edit_page))
+        .route("/staff/alerts/{id}/expire", post(alerts::expire))
+        .route("/staff/audit", get(audit::page))
+        .route("/staff/dashboard", get(dashboard::page))
+        .layer(axum::middleware::from_fn(security_headers))
+}
+
+/// Headers on every console answer: a strict CSP (no script at all, styles
+/// and images from the gateway only), no framing, no caching, no sniffing.
+async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = |headers: &mut axum::http::HeaderMap, name, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'",
+    );
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, header::REFERRER_POLICY, "same-origin");
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        set(headers, header::CACHE_CONTROL, "no-store");
+    }
+    response
+}
+
+/// Why a console request is not answered with its page.
+#[derive(Debug)]
+pub enum ConsoleError {
+    /// No valid session: to the sign-in page.
+    SignIn,
+    /// The form's CSRF token is missing or wrong.
+    Csrf(Lang),
+    /// The staff member's role may not do this.
+    Forbidden(Lang),
+    /// No such thing (or not one this staff member may see).
+    NotFound(Lang),
+    /// The change was refused by the shared rules; the detail is theirs.
+    Refused(Lang, String),
+    /// Storage or another failure of the gateway.
+    Failed(ApiFailure),
+}
+
+impl From<DbError> for ConsoleError {
+    fn from(err: DbError) -> ConsoleError {
+        ConsoleError::Failed(ApiFailure::from(err))
+    }
+}
+
+impl From<ApiFailure> for ConsoleError {
+    fn from(failure: ApiFailure) -> ConsoleError {
+        ConsoleError::Failed(failure)
+    }
+}
+
+impl From<rusqlite::Error> for ConsoleError {
+    fn from(err: rusqlite::Error) -> ConsoleError {
+        ConsoleError::from(DbError::from(err))
+    }
+}
+
+impl ConsoleError {
+    /// A failure of the shared rules, as a console error in `lang`.
+    pub fn from_api(lang: Lang, failure: ApiFailure) -> ConsoleError {
+        match failure.status {
+            StatusCode::NOT_FOUND => ConsoleError::NotFound(lang),
+            status if status.is_client_error() => ConsoleError::Refused(lang, failure.description),
+            _ => ConsoleError::Failed(failure),
+        }
+    }
+}
+
+impl IntoResponse for ConsoleError {
+    fn into_response(self) -> Response {
+        let (status, lang, key, detail) = match self {
+            ConsoleError::SignIn => return Redirect::to("/staff/sign-in").into_response(),
+            ConsoleError::Csrf(lang) => (StatusCode::FORBIDDEN, lang, "error.csrf", None),
+            ConsoleError::Forbidden(lang) => (StatusCode::FORBIDDEN, lang, "error.forbidden", None),
+            ConsoleError::NotFound(lang) => (StatusCode::NOT_FOUND, lang, "error.not_found", None),
+            ConsoleError::Refused(lang, detail) => {
+                (StatusCode::BAD_REQUEST, lang, "error.refused", Some(detail))
+            }
+            ConsoleError::Failed(failure) => {
+                if failure.status.is_server_error() {
+                    log::error!("console: {}", failure.description);
+                }
+                (failure.status, Lang::Vi, "error.failed", None)
+            }
+        };
+        let body = html::error_page(lang, key, detail.as_deref());
+        (status, body).into_response()
+    }
+}
