@@ -142,23 +142,80 @@ impl Driver {
             url: format!("http://127.0.0.1:{port}"),
             _process: Process { child },
         };
-        let http = webdriver::http_client();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if http.get(format!("{}/status", driver.url)).send().is_ok() {
-                return driver;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "tauri-driver did not start in 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_ready(&driver.url, "tauri-driver");
+        driver
     }
 
     /// Starts the app and opens a WebDriver session on its main window.
     pub fn launch(&self, app: &Path) -> Session {
         Session::new(&self.url, app)
+    }
+}
+
+/// Waits (bounded) until the WebDriver server at `url` answers `/status`.
+fn wait_ready(url: &str, what: &str) {
+    let http = webdriver::http_client();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http.get(format!("{url}/status")).send().is_err() {
+        assert!(Instant::now() < deadline, "{what} did not start in 30 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Debian's chromedriver on a free loopback port, for web pages (the staff
+/// console) in headless Chromium. `CDS_E2E_CHROMEDRIVER` and
+/// `CDS_E2E_CHROMIUM` name other binaries than Debian's.
+pub struct Chromium {
+    pub url: String,
+    profile: PathBuf,
+    _process: Process,
+}
+
+impl Chromium {
+    pub fn start() -> Chromium {
+        let port = free_port();
+        let driver =
+            std::env::var("CDS_E2E_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let child = Command::new(&driver)
+            .args([&format!("--port={port}"), "--allowed-ips=127.0.0.1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| panic!("{driver} starts (Debian's chromium-driver): {err}"));
+        let chromium = Chromium {
+            url: format!("http://127.0.0.1:{port}"),
+            profile: std::env::temp_dir().join(format!("cds-e2e-chromium-{port}")),
+            _process: Process { child },
+        };
+        wait_ready(&chromium.url, "chromedriver");
+        chromium
+    }
+
+    /// A headless Chromium window of `width` × `height`, its own empty profile.
+    pub fn open(&self, width: u32, height: u32) -> Session {
+        let binary =
+            std::env::var("CDS_E2E_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        Session::with_capabilities(
+            &self.url,
+            serde_json::json!({
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": binary,
+                    "args": [
+                        "--headless=new", "--no-sandbox", "--disable-gpu",
+                        "--disable-dev-shm-usage", "--no-first-run",
+                        format!("--window-size={width},{height}"),
+                        format!("--user-data-dir={}", self.profile.display()),
+                    ]
+                }
+            }),
+        )
+    }
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 

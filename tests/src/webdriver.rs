@@ -40,14 +40,21 @@ pub struct Element<'s> {
 }
 
 impl Session {
+    /// A session of the app at `app` through tauri-driver.
     pub fn new(driver_url: &str, app: &Path) -> Session {
-        let http = http_client();
-        let capabilities = json!({
-            "capabilities": { "alwaysMatch": {
+        Session::with_capabilities(
+            driver_url,
+            json!({
                 "browserName": "wry",
                 "tauri:options": { "application": app.to_string_lossy() }
-            }}
-        });
+            }),
+        )
+    }
+
+    /// A session of whatever browser `capabilities` (`alwaysMatch`) ask for.
+    pub fn with_capabilities(driver_url: &str, capabilities: Value) -> Session {
+        let http = http_client();
+        let capabilities = json!({ "capabilities": { "alwaysMatch": capabilities } });
         let response: Value = http
             .post(format!("{driver_url}/session"))
             .json(&capabilities)
@@ -84,6 +91,19 @@ impl Session {
 
     fn post(&self, path: &str, body: Value) -> Value {
         self.send(reqwest::Method::POST, path, Some(body))
+    }
+
+    /// Opens `url` in the session's window and waits for it to load.
+    pub fn navigate(&self, url: &str) {
+        self.post("/url", json!({ "url": url }));
+    }
+
+    /// The address of the page shown.
+    pub fn current_url(&self) -> String {
+        self.send(reqwest::Method::GET, "/url", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// Runs `script` (a function body) in the page and returns its result.
@@ -210,6 +230,14 @@ impl Element<'_> {
     pub fn click(&self) {
         self.session
             .post(&format!("/element/{}/click", self.id), json!({}));
+    }
+
+    /// Types `text` into the element (for a file input: a file's path).
+    pub fn send_keys(&self, text: &str) {
+        self.session.post(
+            &format!("/element/{}/value", self.id),
+            json!({ "text": text }),
+        );
     }
 
     pub fn text(&self) -> String {

@@ -10,6 +10,8 @@ use cds_e2e::{Driver, Env, Gateway, Session, accessibility_problems};
 mod access;
 #[path = "e2e/awareness.rs"]
 mod awareness;
+#[path = "e2e/console.rs"]
+mod console;
 #[path = "e2e/dossiers.rs"]
 mod dossiers;
 #[path = "e2e/personal.rs"]
@@ -416,6 +418,85 @@ mod base64_lite {
     }
 }
 
+/// The repository's test photos.
+fn test_images() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/test-images")
+}
+
+/// Waits (bounded) until the first start has pulled the report categories.
+fn categories_pulled(session: &Session) {
+    session.wait_until("the categories pulled at start", || {
+        let count = session.execute_async(
+            "const done = arguments[0];
+             window.__TAURI_INTERNALS__.invoke('load_categories', { request: {} })
+               .then(list => done(list.length), () => done(0));",
+            &[],
+        );
+        (count.as_u64().unwrap_or(0) > 0).then_some(())
+    });
+}
+
+/// From the reports page, fills a new pothole report as a resident would:
+/// the category, `photos` (the first taken in Huế: its position becomes the
+/// report's ward), a description holding `marker`, the size.
+fn fill_pothole_report(session: &Session, photos: &[(&str, &[u8])], marker: &str) {
+    session.wait_for("#new-report").click();
+    session.wait_for("[data-category='pothole']").click();
+    session.wait_until("the category chosen", || {
+        session
+            .find_all("[data-category='pothole'][aria-pressed='true']")
+            .first()
+            .map(|_| ())
+    });
+    choose_files(session, "#photo-input", photos);
+    session.wait_until("the photos added", || {
+        (session.find_all(".photo-item").len() == photos.len()).then_some(())
+    });
+    let ward = session.wait_until("a ward from the photo's position", || {
+        session
+            .find_all("#location-summary")
+            .first()
+            .and_then(|s| s.attribute("data-ward"))
+            .filter(|w| !w.is_empty())
+    });
+    assert!(!ward.is_empty());
+    type_into(
+        session,
+        "#description",
+        &format!("Ổ gà lớn giữa đường, nguy hiểm ({marker})"),
+    );
+    session.wait_until("the counter counts", || {
+        let text = session.wait_for("#description-count").text();
+        (!text.starts_with("0/")).then_some(())
+    });
+    type_into(session, "#attr-size", "large");
+}
+
+/// Waits (refreshing the report's page) until the app shows its report
+/// resolved, with an answer holding `answer` and the photo of the fix.
+fn shows_the_fix(session: &Session, answer: &str) {
+    session.wait_until("resolved in the app", || {
+        if state_of(session) == "resolved" {
+            return Some(());
+        }
+        if let Some(button) = session.find_all("#refresh-report").first() {
+            button.click();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        None
+    });
+    let shown = session.wait_for("#agency-answer").text();
+    assert!(shown.contains(answer), "{shown}");
+    session.wait_until("the photo of the fix shown", || {
+        let loaded = session.execute(
+            "const img = document.querySelector('img.agency-photo');
+             return !!img && img.complete && img.naturalWidth > 0;",
+            &[],
+        );
+        (loaded == true).then_some(())
+    });
+}
+
 /// The gateway's requests whose description contains `marker`.
 fn requests_at(gateway_url: &str, marker: &str) -> Vec<serde_json::Value> {
     let list: Vec<serde_json::Value> = cds_e2e::webdriver::http_client()
@@ -491,60 +572,22 @@ fn a_report_filed_offline_is_delivered_once_and_followed_to_the_fix() {
     let session = driver.launch(&env.app);
     session.set_window_size(PHONE.0, PHONE.1);
     // The first start, online, brings the categories and areas to the device.
-    session.wait_until("the categories pulled at start", || {
-        let count = session.execute_async(
-            "const done = arguments[0];
-             window.__TAURI_INTERNALS__.invoke('load_categories', { request: {} })
-               .then(list => done(list.length), () => done(0));",
-            &[],
-        );
-        (count.as_u64().unwrap_or(0) > 0).then_some(())
-    });
+    categories_pulled(&session);
 
     // The province's server goes down.
     gateway.stop();
     session.wait_for("[data-tile='phan-anh']").click();
     session.wait_for("[data-page='reports']");
     visit(&session, &env, "10-reports-vi");
-    session.wait_for("#new-report").click();
-    session.wait_for("[data-category='pothole']").click();
-    session.wait_until("the category chosen", || {
-        session
-            .find_all("[data-category='pothole'][aria-pressed='true']")
-            .first()
-            .map(|_| ())
-    });
-    let images = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/test-images");
+    let images = test_images();
     let hue = std::fs::read(images.join("pothole_hue_synthetic.jpg")).unwrap();
     let phone = std::fs::read(images.join("phone-iphone-3264x2448-gps.jpg")).unwrap();
-    choose_files(
-        &session,
-        "#photo-input",
-        &[("o-ga.jpg", &hue), ("dien-thoai.jpg", &phone)],
-    );
-    session.wait_until("two photos added", || {
-        (session.find_all(".photo-item").len() == 2).then_some(())
-    });
-    // The first photo was taken in Huế: its position became the report's.
-    let ward = session.wait_until("a ward from the photo's position", || {
-        session
-            .find_all("#location-summary")
-            .first()
-            .and_then(|s| s.attribute("data-ward"))
-            .filter(|w| !w.is_empty())
-    });
-    assert!(!ward.is_empty());
     let marker = format!("e2e-{}", std::process::id());
-    type_into(
+    fill_pothole_report(
         &session,
-        "#description",
-        &format!("Ổ gà lớn giữa đường, nguy hiểm ({marker})"),
+        &[("o-ga.jpg", &hue), ("dien-thoai.jpg", &phone)],
+        &marker,
     );
-    session.wait_until("the counter counts", || {
-        let text = session.wait_for("#description-count").text();
-        (!text.starts_with("0/")).then_some(())
-    });
-    type_into(&session, "#attr-size", "large");
     visit(&session, &env, "11-new-report-vi");
     session.wait_for("#to-review").click();
     session.wait_for("#review-heading");
@@ -620,26 +663,7 @@ fn a_report_filed_offline_is_delivered_once_and_followed_to_the_fix() {
     assert!(status.is_success(), "staff update: {status}");
 
     // The app shows it resolved, with the answer and the photo of the fix.
-    session.wait_until("resolved in the app", || {
-        if state_of(&session) == "resolved" {
-            return Some(());
-        }
-        if let Some(button) = session.find_all("#refresh-report").first() {
-            button.click();
-        }
-        std::thread::sleep(std::time::Duration::from_millis(500));
-        None
-    });
-    let answer = session.wait_for("#agency-answer").text();
-    assert!(answer.contains("Đã vá ổ gà"), "{answer}");
-    session.wait_until("the photo of the fix shown", || {
-        let loaded = session.execute(
-            "const img = document.querySelector('img.agency-photo');
-             return !!img && img.complete && img.naturalWidth > 0;",
-            &[],
-        );
-        (loaded == true).then_some(())
-    });
+    shows_the_fix(&session, "Đã vá ổ gà");
     visit(&session, &env, "15-resolved-vi");
 
     // The resident confirms it is fixed and rates it.

@@ -33,7 +33,14 @@ const PACKAGES_RUN: &[&str] = &[
 ];
 /// WebKitWebDriver, which tauri-driver drives; a private D-Bus session and
 /// `dbus-monitor`, with which the alerts test sees the desktop notification.
-const PACKAGES_TEST: &[&str] = &["webkit2gtk-driver", "dbus-daemon", "dbus-bin"];
+/// Also Debian's Chromium and chromedriver: the staff console's end-to-end test.
+const PACKAGES_TEST: &[&str] = &[
+    "webkit2gtk-driver",
+    "dbus-daemon",
+    "dbus-bin",
+    "chromium",
+    "chromium-driver",
+];
 
 /// tauri-driver from crates.io (2.1.0 builds with rustc 1.95).
 const TAURI_DRIVER_VERSION: &str = "2.1.0";

@@ -70,7 +70,7 @@ pub(super) fn press(session: &Session, css: &str) {
     element.click();
 }
 
-fn go_home(session: &Session) {
+pub(super) fn go_home(session: &Session) {
     for _ in 0..6 {
         if !session.find_all("[data-tile='ho-tro']").is_empty() {
             return;

@@ -106,7 +106,7 @@ fn click(session: &Session, css: &str) {
     });
 }
 
-fn sync_now(session: &Session) {
+pub(super) fn sync_now(session: &Session) {
     session.execute_async(
         "const done = arguments[0];
          window.__TAURI_INTERNALS__.invoke('sync_now', { request: {} }).then(done, done);",

@@ -231,22 +231,8 @@ fn sign_in_response(
 pub async fn sign_in_page(
     State(state): State<AppState>,
     lang: Lang,
-    request: Request,
 ) -> Result<Response, ConsoleError> {
-    let (parts, _) = request.into_parts();
-    let mut response = sign_in_response(&state, lang, StatusCode::OK, None)?;
-    if let Some(chosen) = Lang::chosen_in_query(&parts) {
-        response.headers_mut().append(
-            header::SET_COOKIE,
-            session::set_cookie(
-                super::i18n::COOKIE,
-                chosen.code(),
-                session::secure(&state),
-                false,
-            ),
-        );
-    }
-    Ok(response)
+    sign_in_response(&state, lang, StatusCode::OK, None)
 }
 
 /// `POST /staff/sign-in`: name and password; a new session on success.

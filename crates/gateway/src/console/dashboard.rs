@@ -178,7 +178,9 @@ pub async fn page(State(state): State<AppState>, staff: Staff) -> Result<Respons
         esc(&lang.fill("dashboard.median", "days", &median_days)),
         esc(lang.t("dashboard.weekly"))
     );
+    body += "<div class=\"beside\"><div>";
     body += &weekly_chart(lang, &weeks);
+    body += "</div>";
     let weekly: Vec<Vec<String>> = weeks
         .iter()
         .map(|(week, received, resolved)| {
@@ -194,6 +196,7 @@ pub async fn page(State(state): State<AppState>, staff: Staff) -> Result<Respons
         ],
         &weekly,
     );
+    body += "</div>";
     let on_time_head = [
         lang.t("dashboard.name"),
         lang.t("dashboard.with_date"),

@@ -161,6 +161,8 @@ main button{background:#0b4f6c;color:#fff;border:0;border-radius:4px;padding:.4r
 .overdue{color:#7a0000;font-weight:700}.chart{max-width:40rem}.chart text{font-size:12px;fill:#1a1a1a}\
 a{color:#0b4f6c}a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #e0a800;outline-offset:2px}\
 .notice{padding:.5rem;border-left:4px solid #0b4f6c;background:#eef5f8}\
+.key.received{color:#0b4f6c}.key.resolved{color:#2e7d32}.beside{display:flex;flex-wrap:wrap;gap:2rem;align-items:flex-start}\
+.beside table{width:auto;min-width:20rem}\
 ";
 
 /// `GET /staff/console.css`: the console's one stylesheet.

@@ -69,12 +69,7 @@ impl Lang {
 
     /// The language a request asks for.
     pub fn of(parts: &Parts) -> Lang {
-        let query = parts.uri.query().unwrap_or_default();
-        let from_query = query
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("lang="))
-            .and_then(Lang::parse);
-        from_query
+        Lang::chosen_in_query(&parts.uri)
             .or_else(|| {
                 super::session::cookie(&parts.headers, COOKIE).and_then(|v| Lang::parse(&v))
             })
@@ -89,11 +84,9 @@ impl Lang {
             .unwrap_or_default()
     }
 
-    /// Whether the request chose a language by `?lang=` (to keep it in a cookie).
-    pub fn chosen_in_query(parts: &Parts) -> Option<Lang> {
-        parts
-            .uri
-            .query()?
+    /// The language the address chose by `?lang=` (kept in a cookie).
+    pub fn chosen_in_query(uri: &axum::http::Uri) -> Option<Lang> {
+        uri.query()?
             .split('&')
             .find_map(|pair| pair.strip_prefix("lang="))
             .and_then(Lang::parse)

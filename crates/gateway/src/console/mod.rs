@@ -63,13 +63,22 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Headers on every console answer: a strict CSP (no script at all, styles
-/// and images from the gateway only), no framing, no caching, no sniffing.
+/// and images from the gateway only), no framing, no caching, no sniffing;
+/// and the language cookie when the address chose one (`?lang=`).
 async fn security_headers(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let chosen = Lang::chosen_in_query(request.uri());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if let Some(lang) = chosen {
+        headers.append(
+            header::SET_COOKIE,
+            // A preference, not a secret: no need for Secure.
+            session::set_cookie(i18n::COOKIE, lang.code(), false, false),
+        );
+    }
     let set = |headers: &mut axum::http::HeaderMap, name, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };

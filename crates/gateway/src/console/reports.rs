@@ -513,7 +513,7 @@ fn actions(staff: &Staff, request: &ServiceRequest, agencies: &[String]) -> Stri
     let id = &request.service_request_id;
     let form = |action: &str, title_key: &str, fields: &str, multipart: bool| {
         format!(
-            "<form class=\"action\" method=\"post\" action=\"/staff/reports/{id}/action\"{enctype} \
+            "<form class=\"action\" id=\"action-{action}\" method=\"post\" action=\"/staff/reports/{id}/action\"{enctype} \
              aria-label=\"{title}\">{csrf}<input type=\"hidden\" name=\"action\" value=\"{action}\">\
              {fields}<button type=\"submit\" data-action=\"{action}\">{title}</button></form>",
             id = esc(id),

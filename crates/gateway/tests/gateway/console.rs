@@ -604,6 +604,19 @@ fn each_action_reaches_the_open311_answer_without_staff_names() {
     let english = admin.get("/staff/reports?lang=en");
     assert!(english.body.contains("Counts by status"));
     assert!(english.body.contains("<html lang=\"en\">"));
+    // The choice is kept in a cookie for the next pages.
+    assert!(
+        admin
+            .get("/staff/alerts")
+            .body
+            .contains("<html lang=\"en\">")
+    );
+    assert!(
+        admin
+            .get("/staff/alerts?lang=vi")
+            .body
+            .contains("<html lang=\"vi\">")
+    );
 }
 
 #[test]
