@@ -37,8 +37,12 @@ fn unauthorized(description: &str) -> ApiFailure {
 
 /// Reads and checks the body; the status, note and step as they will be stored.
 fn read(body: &[u8]) -> Result<DossierUpdate, ApiFailure> {
-    let mut update: DossierUpdate =
-        serde_json::from_slice(body).map_err(|err| bad(format!("body: {err}")))?;
+    check(serde_json::from_slice(body).map_err(|err| bad(format!("body: {err}")))?)
+}
+
+/// Checks a change (the API's body or the console's form); the status, note
+/// and step as they will be stored.
+pub fn check(mut update: DossierUpdate) -> Result<DossierUpdate, ApiFailure> {
     update.status = update.status.trim().to_owned();
     if !STATUSES.contains(&update.status.as_str()) {
         return Err(bad(format!("status: one of {}", STATUSES.join(", "))));
@@ -63,9 +67,9 @@ fn read(body: &[u8]) -> Result<DossierUpdate, ApiFailure> {
     Ok(update)
 }
 
-/// Applies `update` to dossier `code` for staff member `staff`; the dossier
-/// as it now is.
-fn apply(
+/// Applies a checked `update` to dossier `code` for staff member `staff`
+/// (the API's and the console's one path); the dossier as it now is.
+pub fn apply(
     conn: &mut Connection,
     code: &str,
     staff: &str,

@@ -427,6 +427,26 @@ pub async fn create_code(
         .await
 }
 
+/// Revokes member code `code` (typed as shown or normalized); members who
+/// joined with it can deliver nothing more. Revoking twice keeps the first time.
+pub fn revoke(conn: &Connection, code: &str, now_ms: i64) -> Result<(), ApiFailure> {
+    let code = normalize_code(code)
+        .map_err(|_| ApiFailure::new(StatusCode::NOT_FOUND, "no such member code"))?;
+    let changed = conn
+        .execute(
+            "UPDATE team_codes SET revoked_ms = COALESCE(revoked_ms, ?2) WHERE code = ?1",
+            params![code, now_ms],
+        )
+        .map_err(DbError::from)?;
+    if changed == 0 {
+        return Err(ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "no such member code",
+        ));
+    }
+    Ok(())
+}
+
 /// `DELETE /api/v1/staff/team-codes/{code}`: staff revoke a code; members who
 /// joined with it can deliver nothing more.
 #[utoipa::path(delete, path = "/api/v1/staff/team-codes/{code}", tag = "staff",
@@ -444,23 +464,44 @@ pub async fn revoke_code(
         .db
         .call_with(move |conn| {
             staff_of(conn, &headers)?;
-            let code = normalize_code(&code)
-                .map_err(|_| ApiFailure::new(StatusCode::NOT_FOUND, "no such member code"))?;
-            let changed = conn
-                .execute(
-                    "UPDATE team_codes SET revoked_ms = COALESCE(revoked_ms, ?2) WHERE code = ?1",
-                    params![code, time::now_ms()],
-                )
-                .map_err(DbError::from)?;
-            if changed == 0 {
-                return Err(ApiFailure::new(
-                    StatusCode::NOT_FOUND,
-                    "no such member code",
-                ));
-            }
+            revoke(conn, &code, time::now_ms())?;
             Ok(StatusCode::NO_CONTENT)
         })
         .await
+}
+
+/// Sessions of every team since `since`, per ward, task and outcome.
+pub fn stats_since(conn: &Connection, since: i64) -> rusqlite::Result<Vec<TeamStatsRow>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT s.team_id, t.name, s.ward, s.task, s.outcome, COUNT(*) FROM assisted_sessions s
+         JOIN teams t ON t.id = s.team_id WHERE s.finished_ms >= ?1
+         GROUP BY s.team_id, s.ward, s.task, s.outcome ORDER BY t.name, s.ward, s.task, s.outcome",
+    )?;
+    let rows = statement
+        .query_map([since], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, u32>(5)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(team_id, team_name, ward, task, outcome, count)| {
+            Some(TeamStatsRow {
+                team_id,
+                team_name,
+                ward,
+                task,
+                outcome: outcome_of(&outcome)?,
+                count,
+            })
+        })
+        .collect())
 }
 
 /// `GET /api/v1/staff/team-stats?since=…`: sessions of every team per ward,
@@ -486,41 +527,7 @@ pub async fn all_stats(
         .db
         .call_with(move |conn| {
             staff_of(conn, &headers)?;
-            let mut statement = conn
-                .prepare_cached(
-                    "SELECT s.team_id, t.name, s.ward, s.task, s.outcome, COUNT(*) FROM assisted_sessions s
-                     JOIN teams t ON t.id = s.team_id WHERE s.finished_ms >= ?1
-                     GROUP BY s.team_id, s.ward, s.task, s.outcome ORDER BY t.name, s.ward, s.task, s.outcome",
-                )
-                .map_err(DbError::from)?;
-            let rows = statement
-                .query_map([since], |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, String>(4)?,
-                        row.get::<_, u32>(5)?,
-                    ))
-                })
-                .map_err(DbError::from)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(DbError::from)?;
-            Ok(Json(
-                rows.into_iter()
-                    .filter_map(|(team_id, team_name, ward, task, outcome, count)| {
-                        Some(TeamStatsRow {
-                            team_id,
-                            team_name,
-                            ward,
-                            task,
-                            outcome: outcome_of(&outcome)?,
-                            count,
-                        })
-                    })
-                    .collect(),
-            ))
+            Ok(Json(stats_since(conn, since).map_err(DbError::from)?))
         })
         .await
 }

@@ -193,6 +193,15 @@ fn staff_resolve_a_report_from_the_app_and_publish_an_alert_in_the_console() {
     press(&browser, "nav a[href='/staff/dashboard']");
     browser.wait_for("main svg");
     console_visit(&browser, &env, "68-console-dashboard-vi");
+    press(&browser, "nav a[href='/staff/dossiers']");
+    browser.wait_for("main a[href^='/staff/dossiers/']");
+    console_visit(&browser, &env, "72-console-dossiers-vi");
+    press(&browser, "main a[href^='/staff/dossiers/']");
+    browser.wait_for("#dossier-change");
+    console_visit(&browser, &env, "73-console-dossier-vi");
+    press(&browser, "nav a[href='/staff/teams']");
+    browser.wait_for("#issue-code");
+    console_visit(&browser, &env, "74-console-teams-vi");
     press(&browser, "nav a[href='/staff/audit']");
     browser.wait_until("the actions in the audit log", || {
         let text = browser.page_text();

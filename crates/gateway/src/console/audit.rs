@@ -70,13 +70,11 @@ pub async fn page(State(state): State<AppState>, staff: Staff) -> Result<Respons
     let rows: Vec<(i64, String, String, String, String)> = state
         .db
         .call(|conn| {
-            let mut statement = conn.prepare_cached(
+            super::rows(
+                conn,
                 "SELECT at_ms, staff_name, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
-            )?;
-            let rows = statement.query_map([PAGE_ROWS], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
-            })?;
-            rows.collect()
+                [PAGE_ROWS],
+            )
         })
         .await?;
     let lang = staff.lang;

@@ -37,6 +37,8 @@ pub fn csrf_field(staff: &Staff) -> String {
 const NAV: &[(&str, &str, bool)] = &[
     ("/staff/reports", "nav.reports", false),
     ("/staff/alerts", "nav.alerts", false),
+    ("/staff/dossiers", "nav.dossiers", false),
+    ("/staff/teams", "nav.teams", true),
     ("/staff/dashboard", "nav.dashboard", false),
     ("/staff/audit", "nav.audit", true),
 ];

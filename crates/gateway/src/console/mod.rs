@@ -1,5 +1,6 @@
 //! The staff console at `/staff`: server-rendered HTML pages for the
-//! province's staff (sign-in, reports, alerts, audit log, dashboard), its
+//! province's staff (sign-in, reports, alerts, dossiers, teams, dashboard,
+//! audit log), its
 //! routes, security headers and the errors its pages answer with.
 //!
 //! Architecture Invariant: the console is HTML forms and links only — no
@@ -12,10 +13,12 @@ pub mod audit;
 pub mod auth;
 pub mod csrf;
 pub mod dashboard;
+pub mod dossiers;
 pub mod html;
 pub mod i18n;
 pub mod reports;
 pub mod session;
+pub mod teams;
 
 use std::sync::Arc;
 
@@ -57,6 +60,14 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/alerts/new", get(alerts::new_page))
         .route("/staff/alerts/{id}", get(alerts::edit_page))
         .route("/staff/alerts/{id}/expire", post(alerts::expire))
+        .route("/staff/dossiers", get(dossiers::list))
+        .route(
+            "/staff/dossiers/{code}",
+            get(dossiers::page).post(dossiers::change),
+        )
+        .route("/staff/teams", get(teams::page))
+        .route("/staff/teams/codes", post(teams::issue))
+        .route("/staff/teams/codes/{code}/revoke", post(teams::revoke))
         .route("/staff/audit", get(audit::page))
         .route("/staff/dashboard", get(dashboard::page))
         .layer(axum::middleware::from_fn(security_headers))
@@ -95,6 +106,34 @@ async fn security_headers(
         set(headers, header::CACHE_CONTROL, "no-store");
     }
     response
+}
+
+/// A row's first columns read into a tuple (for [`rows`]).
+pub trait Columns: Sized {
+    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
+
+macro_rules! columns {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: rusqlite::types::FromSql),+> Columns for ($($t,)+) {
+            fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok(($(row.get::<_, $t>($i)?,)+))
+            }
+        }
+    };
+}
+columns!(A 0, B 1, C 2, D 3, E 4);
+columns!(A 0, B 1, C 2, D 3, E 4, F 5);
+
+/// Every row `sql` answers with `params`, as tuples: the pages' lists.
+pub fn rows<T: Columns>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<T>> {
+    let mut statement = conn.prepare_cached(sql)?;
+    let rows = statement.query_map(params, T::read)?;
+    rows.collect()
 }
 
 /// Why a console request is not answered with its page.

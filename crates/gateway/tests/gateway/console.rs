@@ -743,3 +743,129 @@ fn the_dashboard_counts_reports_and_dossiers() {
     );
     assert!(page.body.contains("UBND"), "dossiers per agency");
 }
+
+#[test]
+fn dossiers_change_through_the_console_and_agencies_see_only_theirs() {
+    let gw = Fixture::new();
+    let (code, last4, agency): (String, String, String) = gw
+        .db()
+        .query_row(
+            "SELECT code, phone_last4, agency FROM dossiers WHERE status = 'processing' ORDER BY code LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .unwrap();
+    account(&gw, "Cán bộ một cửa", "desk", Some(&agency));
+    account(&gw, "Cán bộ nơi khác", "elsewhere", Some("Cơ quan khác"));
+    let desk = Browser::signed_in(&gw, "desk");
+    let list = desk.get("/staff/dossiers");
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(!list.body.contains("Cơ quan khác"));
+    let found = desk.get(&format!("/staff/dossiers?code={}", code.to_lowercase()));
+    assert_eq!(found.location(), format!("/staff/dossiers/{code}"));
+    let page = desk.get(&format!("/staff/dossiers/{code}"));
+    assert_eq!(page.status, StatusCode::OK);
+    let elsewhere = Browser::signed_in(&gw, "elsewhere");
+    assert_eq!(
+        elsewhere.get(&format!("/staff/dossiers/{code}")).status,
+        StatusCode::NOT_FOUND
+    );
+    let csrf = page.csrf();
+    let path = format!("/staff/dossiers/{code}");
+    // A supplement request needs a note; without the token nothing is read.
+    assert_eq!(
+        desk.post(&path, &[("status", "supplement_requested")])
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        desk.post(
+            &path,
+            &[("csrf", &csrf), ("status", "supplement_requested")]
+        )
+        .status,
+        StatusCode::BAD_REQUEST
+    );
+    let changed = desk.post(
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("status", "supplement_requested"),
+            ("step", "Bổ sung giấy tờ"),
+            ("unit", ""),
+            ("note", "Cần bản sao <b>sổ đỏ</b>"),
+        ],
+    );
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    let (status, dossier) = gw.get(&format!("/api/v1/dossiers/{code}?phone_last4={last4}"));
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(dossier["status"], "supplement_requested");
+    assert_eq!(dossier["note"], "Cần bản sao <b>sổ đỏ</b>");
+    assert_eq!(
+        dossier["steps"].as_array().unwrap().last().unwrap()["name"],
+        "Bổ sung giấy tờ"
+    );
+    let page = desk.get(&path);
+    assert!(page.body.contains("staff:Cán bộ một cửa"));
+    assert!(page.body.contains("&lt;b&gt;sổ đỏ&lt;/b&gt;"));
+}
+
+#[test]
+fn administrators_issue_and_revoke_team_codes_and_read_the_counts() {
+    let gw = Fixture::new();
+    account(&gw, "Quản trị viên", "admin", None);
+    account(&gw, "Cán bộ phường", "ward", Some("UBND phường Phú Xuân"));
+    let ward = Browser::signed_in(&gw, "ward");
+    assert_eq!(ward.get("/staff/teams").status, StatusCode::FORBIDDEN);
+    let admin = Browser::signed_in(&gw, "admin");
+    let page = admin.get("/staff/teams");
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = page.csrf();
+    let issued = admin.post(
+        "/staff/teams/codes",
+        &[
+            ("csrf", &csrf),
+            ("team_name", "Tổ CNS Phú Xuân"),
+            ("ward", "19753"),
+            ("valid_days", "30"),
+        ],
+    );
+    assert_eq!(issued.status, StatusCode::SEE_OTHER, "{}", issued.body);
+    let code: String = gw
+        .db()
+        .query_row(
+            "SELECT code FROM team_codes ORDER BY created_ms DESC LIMIT 1",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let page = admin.get("/staff/teams");
+    assert!(page.body.contains("Tổ CNS Phú Xuân"));
+    // A member joins with it through the API.
+    let join = |code: &str| {
+        crate::client()
+            .post(format!("{}/api/v1/teams/join", gw.url))
+            .json(&serde_json::json!({ "code": code }))
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert!(join(&code).is_success());
+    let revoked = admin.post(
+        &format!("/staff/teams/codes/{code}/revoke"),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    assert!(!join(&code).is_success(), "a revoked code lets no one join");
+    let revoked_ms: Option<i64> = gw
+        .db()
+        .query_row(
+            "SELECT revoked_ms FROM team_codes WHERE code = ?1",
+            [&code],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(revoked_ms.is_some());
+    let audit = admin.get("/staff/audit");
+    assert!(audit.body.contains("team.issue") && audit.body.contains("team.revoke"));
+}
