@@ -4,7 +4,7 @@
 
 use cds_domain::LocalizedText;
 use cds_provincial_api::content::{Article, GuideStep};
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use serde::Deserialize;
 
 use crate::{
@@ -87,17 +87,13 @@ fn parse(bytes: &[u8]) -> Result<Seed, DbError> {
 pub fn seed(conn: &Connection, media_dir: &MediaDir, now_ms: i64) -> Result<usize, DbError> {
     let seed = parse(DEMO_AWARENESS)?;
     let mut stored = 0;
-    let mut put =
-        |article: &Article| -> Result<(), DbError> {
-            conn.execute(
-            "INSERT OR REPLACE INTO content (id, kind, body, updated_ms) VALUES (?1, ?2, ?3, ?4)",
-            params![article.id, article.kind, serde_json::to_string(article)?, now_ms],
-        )?;
-            stored += 1;
-            Ok(())
-        };
+    let mut put = |mut article: Article| -> Result<(), DbError> {
+        crate::content::store(conn, &mut article, now_ms)?;
+        stored += 1;
+        Ok(())
+    };
     for article in seed.articles {
-        put(&Article {
+        put(Article {
             id: article.id,
             kind: "article".into(),
             topic: article.topic,
@@ -125,7 +121,7 @@ pub fn seed(conn: &Connection, media_dir: &MediaDir, now_ms: i64) -> Result<usiz
                 image_url: Some(format!("/media/{hash}")),
             });
         }
-        put(&Article {
+        put(Article {
             id: guide.id,
             kind: "guide".into(),
             topic: String::new(),

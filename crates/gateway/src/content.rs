@@ -1,5 +1,6 @@
-//! Articles and guides (with ETag and `updated_after`). Alerts are
-//! `alerts.rs`; community teams `teams.rs`.
+//! Articles and guides (with ETag and `updated_after`), and storing one (the
+//! demo seed and the staff console). Alerts are `alerts.rs`; community teams
+//! `teams.rs`.
 
 use axum::{
     extract::{RawQuery, State},
@@ -7,10 +8,54 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use cds_provincial_api::{content::Article, etag_header, if_none_match_matches};
-use rusqlite::params;
+use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use crate::{ApiFailure, AppState, db::hex, form, time};
+use crate::{
+    ApiFailure, AppState,
+    db::{DbError, hex},
+    form, time,
+};
+
+/// Stores (or replaces) an article or guide as changed at `now_ms`; a new
+/// version is dated at least a second after the last (dates on the wire
+/// count seconds: a client pulling `updated_after` must see it). Returns
+/// the time it is dated.
+pub fn store(conn: &Connection, article: &mut Article, now_ms: i64) -> Result<i64, DbError> {
+    let last: Option<i64> = conn
+        .query_row(
+            "SELECT updated_ms FROM content WHERE id = ?1",
+            [&article.id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let at = last.map_or(now_ms, |last| {
+        now_ms.max(last.div_euclid(1000) * 1000 + 1000)
+    });
+    article.updated_datetime = time::iso(at);
+    conn.execute(
+        "INSERT OR REPLACE INTO content (id, kind, body, updated_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            article.id,
+            article.kind,
+            serde_json::to_string(article)?,
+            at
+        ],
+    )?;
+    Ok(at)
+}
+
+/// Article or guide `id`, as stored.
+pub fn find(conn: &Connection, id: &str) -> Result<Option<Article>, DbError> {
+    let body: Option<String> = conn
+        .query_row(
+            "SELECT body FROM content WHERE id = ?1 AND kind IN ('article', 'guide')",
+            [id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+}
 
 /// A JSON list with a strong ETag; 304 when the client has it.
 pub fn with_etag(headers: &HeaderMap, body: Vec<u8>) -> Response {

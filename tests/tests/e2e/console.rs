@@ -193,6 +193,16 @@ fn staff_resolve_a_report_from_the_app_and_publish_an_alert_in_the_console() {
     press(&browser, "nav a[href='/staff/dashboard']");
     browser.wait_for("main svg");
     console_visit(&browser, &env, "68-console-dashboard-vi");
+    press(&browser, "nav a[href='/staff/content']");
+    browser.wait_for("main a[href='/staff/content/new']");
+    console_visit(&browser, &env, "75-console-content-vi");
+    press(&browser, "main a[href='/staff/content/new']");
+    browser.wait_for("#article-form");
+    console_visit(&browser, &env, "76-console-article-new-vi");
+    browser.navigate(&format!("{url}staff/content"));
+    press(&browser, "main tbody tr:last-child a");
+    browser.wait_for("#guide-form");
+    console_visit(&browser, &env, "77-console-guide-vi");
     press(&browser, "nav a[href='/staff/dossiers']");
     browser.wait_for("main a[href^='/staff/dossiers/']");
     console_visit(&browser, &env, "72-console-dossiers-vi");

@@ -129,13 +129,7 @@ pub async fn list(State(state): State<AppState>, staff: Staff) -> Result<Respons
         ],
         &cells,
     );
-    Ok(html::page(
-        lang,
-        Some(&staff),
-        "/staff/alerts",
-        lang.t("alert.title"),
-        &body,
-    ))
+    Ok(staff.page("/staff/alerts", lang.t("alert.title"), &body))
 }
 
 fn alert_form(staff: &Staff, alert: Option<&Alert>) -> String {
@@ -258,14 +252,8 @@ fn alert_form(staff: &Staff, alert: Option<&Alert>) -> String {
 
 /// `GET /staff/alerts/new`
 pub async fn new_page(staff: Staff) -> Response {
-    let lang = staff.lang;
-    html::page(
-        lang,
-        Some(&staff),
-        "/staff/alerts",
-        lang.t("alert.new"),
-        &alert_form(&staff, None),
-    )
+    let form = alert_form(&staff, None);
+    staff.page("/staff/alerts", staff.lang.t("alert.new"), &form)
 }
 
 /// `GET /staff/alerts/{id}`: the form with the alert's current version.
@@ -275,19 +263,9 @@ pub async fn edit_page(
     Path(id): Path<String>,
 ) -> Result<Response, ConsoleError> {
     let lang = staff.lang;
-    let alert = state
-        .db
-        .call_with(move |conn| Ok(alerts::find(conn, &id)?))
-        .await?
-        .ok_or(ConsoleError::NotFound(lang))?;
+    let alert = super::load(&state, lang, move |conn| alerts::find(conn, &id)).await?;
     let title = lang.fill("alert.edit", "title", &alert.title.vi);
-    Ok(html::page(
-        lang,
-        Some(&staff),
-        "/staff/alerts",
-        &title,
-        &alert_form(&staff, Some(&alert)),
-    ))
+    Ok(staff.page("/staff/alerts", &title, &alert_form(&staff, Some(&alert))))
 }
 
 /// `POST /staff/alerts`: publishes a new alert or a new version of one.

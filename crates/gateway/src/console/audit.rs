@@ -101,11 +101,5 @@ pub async fn page(State(state): State<AppState>, staff: Staff) -> Result<Respons
         ],
         &cells,
     );
-    Ok(html::page(
-        lang,
-        Some(&staff),
-        "/staff/audit",
-        lang.t("audit.title"),
-        &body,
-    ))
+    Ok(staff.page("/staff/audit", lang.t("audit.title"), &body))
 }

@@ -237,13 +237,7 @@ pub async fn page(State(state): State<AppState>, staff: Staff) -> Result<Respons
         ],
         &agencies,
     );
-    Ok(html::page(
-        lang,
-        Some(&staff),
-        "/staff/dashboard",
-        lang.t("dashboard.title"),
-        &body,
-    ))
+    Ok(staff.page("/staff/dashboard", lang.t("dashboard.title"), &body))
 }
 
 #[cfg(test)]

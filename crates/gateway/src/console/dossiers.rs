@@ -114,13 +114,7 @@ pub async fn list(
         ],
         &cells,
     );
-    Ok(html::page(
-        lang,
-        Some(&staff),
-        "/staff/dossiers",
-        lang.t("dossier.title"),
-        &body,
-    ))
+    Ok(staff.page("/staff/dossiers", lang.t("dossier.title"), &body))
 }
 
 /// `GET /staff/dossiers/{code}`
@@ -222,13 +216,7 @@ pub async fn page(
         save = esc(lang.t("dossier.save")),
     );
     let title = lang.fill("dossier.page", "code", &dossier.code);
-    Ok(html::page(
-        lang,
-        Some(&staff),
-        "/staff/dossiers",
-        &title,
-        &body,
-    ))
+    Ok(staff.page("/staff/dossiers", &title, &body))
 }
 
 type Change = (i64, String, String, String, String);

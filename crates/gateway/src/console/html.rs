@@ -37,6 +37,7 @@ pub fn csrf_field(staff: &Staff) -> String {
 const NAV: &[(&str, &str, bool)] = &[
     ("/staff/reports", "nav.reports", false),
     ("/staff/alerts", "nav.alerts", false),
+    ("/staff/content", "nav.content", false),
     ("/staff/dossiers", "nav.dossiers", false),
     ("/staff/teams", "nav.teams", true),
     ("/staff/dashboard", "nav.dashboard", false),
@@ -96,6 +97,13 @@ pub fn page(lang: Lang, staff: Option<&Staff>, current: &str, title: &str, body:
         title = esc(title),
     );
     Html(out).into_response()
+}
+
+impl Staff {
+    /// A whole page for this signed-in member, in their language.
+    pub fn page(&self, current: &str, title: &str, body: &str) -> Response {
+        page(self.lang, Some(self), current, title, body)
+    }
 }
 
 /// The page of an error: its string `key` and an optional detail (plain text).

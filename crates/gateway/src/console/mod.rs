@@ -1,6 +1,6 @@
 //! The staff console at `/staff`: server-rendered HTML pages for the
-//! province's staff (sign-in, reports, alerts, dossiers, teams, dashboard,
-//! audit log), its
+//! province's staff (sign-in, reports, alerts, articles and guides,
+//! dossiers, teams, dashboard, audit log), its
 //! routes, security headers and the errors its pages answer with.
 //!
 //! Architecture Invariant: the console is HTML forms and links only — no
@@ -11,6 +11,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod content;
 pub mod csrf;
 pub mod dashboard;
 pub mod dossiers;
@@ -65,6 +66,9 @@ pub fn routes() -> Router<AppState> {
             "/staff/dossiers/{code}",
             get(dossiers::page).post(dossiers::change),
         )
+        .route("/staff/content", get(content::list).post(content::save))
+        .route("/staff/content/new", get(content::new_page))
+        .route("/staff/content/{id}", get(content::edit_page))
         .route("/staff/teams", get(teams::page))
         .route("/staff/teams/codes", post(teams::issue))
         .route("/staff/teams/codes/{code}/revoke", post(teams::revoke))
@@ -106,6 +110,19 @@ async fn security_headers(
         set(headers, header::CACHE_CONTROL, "no-store");
     }
     response
+}
+
+/// Loads one thing on the blocking pool; none is the console's "not found".
+pub async fn load<T, F>(state: &AppState, lang: Lang, f: F) -> Result<T, ConsoleError>
+where
+    T: Send + 'static,
+    F: FnOnce(&rusqlite::Connection) -> Result<Option<T>, DbError> + Send + 'static,
+{
+    state
+        .db
+        .call_with(move |conn| Ok(f(conn)?))
+        .await?
+        .ok_or(ConsoleError::NotFound(lang))
 }
 
 /// A row's first columns read into a tuple (for [`rows`]).

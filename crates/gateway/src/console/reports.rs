@@ -298,13 +298,7 @@ pub async fn queue(
         ],
         &cells,
     );
-    Ok(html::page(
-        lang,
-        Some(&staff),
-        "/staff/reports",
-        lang.t("reports.title"),
-        &body,
-    ))
+    Ok(staff.page("/staff/reports", lang.t("reports.title"), &body))
 }
 
 /// The status of request `id` if this staff member may see it (an agency's
@@ -395,13 +389,7 @@ pub async fn page(
         .map_err(|failure| ConsoleError::from_api(lang, failure))?;
     let body = report_body(&staff, &request, &changes, &agencies);
     let title = lang.fill("report.title", "id", &id.to_string());
-    Ok(html::page(
-        lang,
-        Some(&staff),
-        "/staff/reports",
-        &title,
-        &body,
-    ))
+    Ok(staff.page("/staff/reports", &title, &body))
 }
 
 fn report_body(

@@ -130,13 +130,7 @@ pub async fn page(State(state): State<AppState>, staff: Staff) -> Result<Respons
         ],
         &stat_cells,
     );
-    Ok(html::page(
-        lang,
-        Some(&staff),
-        "/staff/teams",
-        lang.t("team.title"),
-        &body,
-    ))
+    Ok(staff.page("/staff/teams", lang.t("team.title"), &body))
 }
 
 /// `POST /staff/teams/codes`: issues a member code.

@@ -869,3 +869,103 @@ fn administrators_issue_and_revoke_team_codes_and_read_the_counts() {
     let audit = admin.get("/staff/audit");
     assert!(audit.body.contains("team.issue") && audit.body.contains("team.revoke"));
 }
+
+#[test]
+fn articles_and_guides_written_in_the_console_reach_the_api() {
+    let gw = Fixture::new();
+    account(&gw, "Biên tập viên", "editor", None);
+    let editor = Browser::signed_in(&gw, "editor");
+    let csrf = editor.get("/staff/content/new").csrf();
+    let written = editor.post(
+        "/staff/content",
+        &[
+            ("csrf", &csrf),
+            ("topic", "scam"),
+            ("title_vi", "Cảnh giác cuộc gọi <giả danh> công an"),
+            ("title_en", ""),
+            ("summary_vi", "Không chuyển tiền theo điện thoại."),
+            ("body_vi", "Công an không gọi điện yêu cầu chuyển tiền."),
+            ("published", "2026-11-29"),
+            ("guide", ""),
+        ],
+    );
+    assert_eq!(written.status, StatusCode::SEE_OTHER, "{}", written.body);
+    let (_, articles) = gw.get("/api/v1/articles");
+    let article = articles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"]["vi"] == "Cảnh giác cuộc gọi <giả danh> công an")
+        .expect("the new article is served")
+        .clone();
+    assert_eq!(article["topic"], "scam");
+    let list = editor.get("/staff/content");
+    assert!(
+        list.body
+            .contains("Cảnh giác cuộc gọi &lt;giả danh&gt; công an")
+    );
+
+    // A guide: a new step with a picture; a file that is not an image is refused.
+    let (_, guides) = gw.get("/api/v1/guides");
+    let guide = guides[0].clone();
+    let id = guide["id"].as_str().unwrap();
+    let steps = guide["steps"].as_array().unwrap().len();
+    let page = editor.get(&format!("/staff/content/{id}"));
+    assert_eq!(page.status, StatusCode::OK);
+    let mut fields: Vec<(String, String)> = vec![
+        ("csrf".into(), page.csrf()),
+        ("id".into(), id.into()),
+        (
+            "title_vi".into(),
+            guide["title"]["vi"].as_str().unwrap().into(),
+        ),
+        (
+            "summary_vi".into(),
+            guide["summary"]["vi"].as_str().unwrap().into(),
+        ),
+        (
+            "new_text_vi".into(),
+            "Bước thêm: kiểm tra lại thông tin".into(),
+        ),
+        ("new_caption_vi".into(), "Màn hình xác nhận".into()),
+        ("picture_for".into(), String::new()),
+    ];
+    for (n, step) in guide["steps"].as_array().unwrap().iter().enumerate() {
+        fields.push((
+            format!("step{n}_text_vi"),
+            step["text"]["vi"].as_str().unwrap().into(),
+        ));
+    }
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let refused = editor.post_multipart(
+        "/staff/content",
+        &borrowed,
+        b"#!/bin/sh\necho not a picture",
+    );
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let saved = editor.post_multipart("/staff/content", &borrowed, PHOTO);
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let (_, guides) = gw.get("/api/v1/guides");
+    let changed = guides
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == id)
+        .unwrap();
+    let new_steps = changed["steps"].as_array().unwrap();
+    assert_eq!(new_steps.len(), steps + 1);
+    let last = new_steps.last().unwrap();
+    assert_eq!(last["text"]["vi"], "Bước thêm: kiểm tra lại thông tin");
+    let picture = last["image_url"].as_str().unwrap();
+    let bytes = crate::client()
+        .get(picture)
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    assert_eq!(&bytes[..], PHOTO);
+    assert_ne!(changed["updated_datetime"], guide["updated_datetime"]);
+}
