@@ -78,6 +78,11 @@ pub fn derive_from_csv(csv: &str) -> Result<Areas, String> {
 static AREAS: std::sync::LazyLock<Option<Areas>> =
     std::sync::LazyLock::new(|| Areas::from_geojson(BUNDLED_GEOJSON).ok());
 
+/// The served areas, parsed once.
+pub fn served() -> Option<&'static Areas> {
+    AREAS.as_ref()
+}
+
 /// The ward (code and name) of the served areas that `(lat, lon)` falls in.
 pub fn ward_at(lat: f64, lon: f64) -> Option<(String, LocalizedText)> {
     AREAS.as_ref()?.locate(lat, lon)?.ward

@@ -172,7 +172,7 @@ main button{background:#0b4f6c;color:#fff;border:0;border-radius:4px;padding:.4r
 a{color:#0b4f6c}a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #e0a800;outline-offset:2px}\
 .notice{padding:.5rem;border-left:4px solid #0b4f6c;background:#eef5f8}\
 .key.received{color:#0b4f6c}.key.resolved{color:#2e7d32}.beside{display:flex;flex-wrap:wrap;gap:2rem;align-items:flex-start}\
-.beside table{width:auto;min-width:20rem}\
+.beside table{width:auto;min-width:20rem}.map{max-width:100%;height:auto;border:1px solid #999}\
 ";
 
 /// `GET /staff/console.css`: the console's one stylesheet.

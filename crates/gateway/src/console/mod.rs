@@ -17,6 +17,7 @@ pub mod dashboard;
 pub mod dossiers;
 pub mod html;
 pub mod i18n;
+pub mod map;
 pub mod reports;
 pub mod session;
 pub mod teams;

@@ -46,6 +46,8 @@ pub struct Row {
     pub service_name: String,
     pub description: String,
     pub ward: Option<(String, String)>,
+    /// Latitude and longitude, when located.
+    pub point: Option<(f64, f64)>,
     pub status: DetailedStatus,
     pub agency: String,
     pub expected_ms: Option<i64>,
@@ -85,6 +87,7 @@ pub fn rows(
             service_code: row.get(1)?,
             service_name: row.get(2)?,
             description: row.get(3)?,
+            point: lat.zip(lon),
             ward: ward.map(|(code, name)| {
                 let name = match lang {
                     Lang::Vi => name.vi,
@@ -283,6 +286,11 @@ pub async fn queue(
             ]
         })
         .collect();
+    let open: Vec<(f64, f64)> = shown
+        .iter()
+        .filter(|row| row.status.status() == Status::Open)
+        .filter_map(|row| row.point)
+        .collect();
     let caption = lang.fill("reports.shown", "count", &shown.len().to_string());
     body += &html::table(
         &caption,
@@ -298,6 +306,8 @@ pub async fn queue(
         ],
         &cells,
     );
+    // The map after the table: the table is the staff's work list.
+    body += &super::map::open_reports(lang, &open);
     Ok(staff.page("/staff/reports", lang.t("reports.title"), &body))
 }
 

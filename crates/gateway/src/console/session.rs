@@ -203,3 +203,17 @@ impl FromRequestParts<AppState> for Staff {
             .ok_or(ConsoleError::SignIn)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cookies_are_http_only_strict_and_secure_over_https() {
+        let plain = super::set_cookie("cds_staff", "abc", false, false);
+        assert_eq!(
+            plain.to_str().unwrap(),
+            "cds_staff=abc; Path=/staff; HttpOnly; SameSite=Strict"
+        );
+        let secure = super::set_cookie("cds_staff", "", true, true);
+        assert!(secure.to_str().unwrap().ends_with("; Secure; Max-Age=0"));
+    }
+}

@@ -628,7 +628,12 @@ fn overdue_reports_are_found_by_their_filter() {
     let admin = Browser::signed_in(&gw, "admin");
     admin.act(&late, &[("action", "expected"), ("expected", "2020-01-01")]);
     admin.act(&fine, &[("action", "expected"), ("expected", "2099-01-01")]);
+    // The map of open reports: the wards and a dot per open report shown.
+    let all = admin.get("/staff/reports?status=open");
+    assert!(all.body.contains("<svg class=\"map\""));
+    assert_eq!(all.body.matches("<circle").count(), 2);
     let page = admin.get("/staff/reports?overdue=1");
+    assert_eq!(page.body.matches("<circle").count(), 1);
     assert!(page.body.contains(&format!("/staff/reports/{late}\"")));
     assert!(!page.body.contains(&format!("/staff/reports/{fine}\"")));
 }
