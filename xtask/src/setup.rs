@@ -81,7 +81,12 @@ fn schemathesis() -> Result {
         "installing schemathesis {SCHEMATHESIS_VERSION} from PyPI into {}",
         venv.display()
     ));
-    proc::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    // `--clear`: a venv left by another Python (moved or removed) is rebuilt.
+    proc::run(
+        Command::new("python3")
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv),
+    )?;
     proc::run(
         Command::new(venv.join("bin/pip"))
             .args(["install", "--quiet", "--disable-pip-version-check"])
