@@ -166,10 +166,13 @@ pub async fn staff_update(
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Json<ServiceRequest>, ApiFailure> {
-    let token = bearer(request.headers())
-        .ok_or_else(|| ApiFailure::new(StatusCode::FORBIDDEN, "staff credential missing"))?;
+    let token = bearer(request.headers());
     let id = request_id(&id)?;
+    // The body is read before the credential is judged: a client still
+    // sending it never sees its connection reset under an early answer.
     let form = form::read(request, &state, 1).await?;
+    let token =
+        token.ok_or_else(|| ApiFailure::new(StatusCode::FORBIDDEN, "staff credential missing"))?;
     let detailed_status = form
         .get("detailed_status")
         .and_then(DetailedStatus::parse)
