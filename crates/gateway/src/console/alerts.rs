@@ -206,7 +206,7 @@ fn alert_form(staff: &Staff, alert: Option<&Alert>) -> String {
         )
     });
     format!(
-        "<form class=\"action\" method=\"post\" action=\"/staff/alerts\">{csrf}{id_field}{kind}{severity}{wards}\
+        "<form class=\"action long\" id=\"alert-form\" method=\"post\" action=\"/staff/alerts\">{csrf}{id_field}{kind}{severity}{wards}\
          {title_vi}{title_en}{body_vi}{body_en}{do_vi}{do_en}\
          <label>{from_label}<input type=\"datetime-local\" name=\"valid_from\" value=\"{from}\" required></label>\
          <label>{until_label}<input type=\"datetime-local\" name=\"valid_until\" value=\"{until}\" required></label>\

@@ -149,7 +149,7 @@ fn article_form(staff: &Staff, article: Option<&Article>) -> String {
         .collect();
     let today = time::date(time::now_ms());
     format!(
-        "<form class=\"action\" id=\"article-form\" method=\"post\" action=\"/staff/content\">{csrf}{id}{topic}{texts}\
+        "<form class=\"action long\" id=\"article-form\" method=\"post\" action=\"/staff/content\">{csrf}{id}{topic}{texts}\
          <label>{published_label}<input type=\"date\" name=\"published\" value=\"{published}\" required></label>\
          {guide}<button type=\"submit\">{save}</button></form>",
         csrf = html::csrf_field(staff),
@@ -252,7 +252,7 @@ fn guide_form(staff: &Staff, guide: &Article) -> String {
             }))
             .collect();
     format!(
-        "<form class=\"action\" id=\"guide-form\" method=\"post\" action=\"/staff/content\" enctype=\"multipart/form-data\">\
+        "<form class=\"action long\" id=\"guide-form\" method=\"post\" action=\"/staff/content\" enctype=\"multipart/form-data\">\
          {csrf}<input type=\"hidden\" name=\"id\" value=\"{id}\">{texts}{steps}\
          <fieldset><legend>{new_step}</legend>{new_texts}</fieldset>\
          {picture_for}<label>{picture}<input type=\"file\" name=\"media\" accept=\"image/jpeg,image/png,image/webp\"></label>\

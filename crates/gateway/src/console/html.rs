@@ -163,6 +163,9 @@ header button{background:transparent;border:1px solid #fff;border-radius:4px;pad
 main{padding:1rem;max-width:75rem}table{border-collapse:collapse;margin:1rem 0;width:100%}\
 caption{text-align:left;font-weight:700;padding:.3rem 0}th,td{border:1px solid #999;padding:.3rem .5rem;text-align:left;vertical-align:top}\
 form.filters,form.action{display:flex;flex-wrap:wrap;gap:.8rem;align-items:flex-end;margin:.8rem 0;padding:.6rem;border:1px solid #ccc;border-radius:4px}\
+form.long{display:grid;grid-template-columns:repeat(auto-fill,minmax(22rem,1fr));align-items:start}\
+form.long fieldset,form.long button{grid-column:1/-1}form.long button{justify-self:start}\
+form.long textarea,form.long input,form.long select{width:100%;box-sizing:border-box}\
 label{display:flex;flex-direction:column;gap:.2rem;font-weight:600}input,select,textarea,button{font:inherit;padding:.3rem}\
 main button{background:#0b4f6c;color:#fff;border:0;border-radius:4px;padding:.4rem .9rem;cursor:pointer}\
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;color:#000;padding:.5rem}\
