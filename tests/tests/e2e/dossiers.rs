@@ -184,6 +184,8 @@ fn a_dossier_read_from_its_slip_is_followed_to_a_change_in_the_inbox() {
     // Procedures, found without accents.
     session.wait_for("#back").click();
     session.wait_for("[data-tile='thu-tuc']").click();
+    // The page is drawn after the click: wait for its field before typing.
+    session.wait_for("#procedure-search");
     type_into(&session, "#procedure-search", "chung thuc");
     session.wait_until("procedures of chứng thực", || {
         // Read in one go: the list is redrawn as the search narrows it.
