@@ -162,6 +162,19 @@ impl AppState {
         });
     }
 
+    /// Loads the home screen from the device again (after the resident's
+    /// data was erased: pins, recent tiles, display and language as new).
+    pub fn reload_home(self) {
+        spawn_local(async move {
+            match ipc::call::<LoadHome>(&LoadHomeRequest {}).await {
+                Ok(home) => self.show_home(home),
+                Err(err) => self.error.set(Some(err)),
+            }
+            self.count_unread();
+            self.alert_banner_check();
+        });
+    }
+
     /// Shows the home screen loaded at start, with its pinned and recent tiles.
     fn show_home(self, home: HomeScreen) {
         self.personal.set(home.personal.clone());

@@ -121,6 +121,10 @@ pub fn run() {
             commands::products::load_products,
             commands::products::scan_label,
             commands::products::trace_product,
+            commands::device::load_device,
+            commands::device::erase_device_data,
+            commands::device::set_api_address,
+            commands::device::restart_app,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

@@ -12,6 +12,8 @@ mod access;
 mod awareness;
 #[path = "e2e/dossiers.rs"]
 mod dossiers;
+#[path = "e2e/keyboard.rs"]
+mod keyboard;
 #[path = "e2e/personal.rs"]
 mod personal;
 #[path = "e2e/society.rs"]
@@ -434,6 +436,31 @@ fn requests_at(gateway_url: &str, marker: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// tauri-driver for an app that files reports at the gateway at `url`
+/// (the demo app key, quick retries), its data in `app_data`.
+fn reporting_driver(url: &str, app_data: &Path) -> Driver {
+    Driver::start(&[
+        ("CDS_API_URL", url),
+        ("CDS_DATA_DIR", &app_data.to_string_lossy()),
+        ("CDS_OPEN311_API_KEY", "cds-demo-key"),
+        ("CDS_RETRY_BASE_MS", "100"),
+        ("CDS_HTTP_TIMEOUT_MS", "2000"),
+    ])
+}
+
+/// Waits for the report categories the first sync brings to the device.
+fn categories_pulled(session: &Session) {
+    session.wait_until("the categories pulled at start", || {
+        let count = session.execute_async(
+            "const done = arguments[0];
+             window.__TAURI_INTERNALS__.invoke('load_categories', { request: {} })
+               .then(list => done(list.length), () => done(0));",
+            &[],
+        );
+        (count.as_u64().unwrap_or(0) > 0).then_some(())
+    });
+}
+
 fn state_of(session: &Session) -> String {
     session
         .find_all("#report-status")
@@ -481,25 +508,11 @@ fn a_report_filed_offline_is_delivered_once_and_followed_to_the_fix() {
         .trim_end_matches('/')
         .to_owned();
     let app_data = work.join("app");
-    let driver = Driver::start(&[
-        ("CDS_API_URL", url.as_str()),
-        ("CDS_DATA_DIR", &app_data.to_string_lossy()),
-        ("CDS_OPEN311_API_KEY", "cds-demo-key"),
-        ("CDS_RETRY_BASE_MS", "100"),
-        ("CDS_HTTP_TIMEOUT_MS", "2000"),
-    ]);
+    let driver = reporting_driver(&url, &app_data);
     let session = driver.launch(&env.app);
     session.set_window_size(PHONE.0, PHONE.1);
     // The first start, online, brings the categories and areas to the device.
-    session.wait_until("the categories pulled at start", || {
-        let count = session.execute_async(
-            "const done = arguments[0];
-             window.__TAURI_INTERNALS__.invoke('load_categories', { request: {} })
-               .then(list => done(list.length), () => done(0));",
-            &[],
-        );
-        (count.as_u64().unwrap_or(0) > 0).then_some(())
-    });
+    categories_pulled(&session);
 
     // The province's server goes down.
     gateway.stop();
