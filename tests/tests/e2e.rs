@@ -14,6 +14,8 @@ mod awareness;
 mod dossiers;
 #[path = "e2e/keyboard.rs"]
 mod keyboard;
+#[path = "e2e/package.rs"]
+mod package;
 #[path = "e2e/personal.rs"]
 mod personal;
 #[path = "e2e/society.rs"]
