@@ -179,6 +179,7 @@ impl AppState {
     fn show_home(self, home: HomeScreen) {
         self.personal.set(home.personal.clone());
         self.home.set(Some(home));
+        mark_ready_after_paint();
     }
 
     /// Asks the API for a newer catalogue; the outcome shows in the status line.
@@ -245,6 +246,24 @@ impl AppState {
             }
         });
     }
+}
+
+/// Tells the shell, once, that the home screen's tiles are painted: two
+/// animation frames after they were set (the first runs before the paint).
+fn mark_ready_after_paint() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static MARKED: AtomicBool = AtomicBool::new(false);
+    if MARKED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    request_animation_frame(|| {
+        request_animation_frame(|| {
+            spawn_local(async {
+                // Only a measurement depends on it: nothing to tell the user.
+                let _ = ipc::call::<cds_ipc::MarkReady>(&cds_ipc::Empty {}).await;
+            });
+        });
+    });
 }
 
 impl Default for AppState {

@@ -69,6 +69,7 @@ pub fn run() {
             commands::home::pin_tile,
             commands::home::tile_opened,
             commands::home::set_notifications,
+            commands::home::mark_ready,
             commands::sync::watch_sync,
             commands::sync::sync_now,
             commands::sync::load_data_use,

@@ -8,6 +8,7 @@
 #![allow(clippy::print_stdout)]
 
 mod bench;
+mod bench_app;
 #[cfg(test)]
 mod codemap;
 mod package;

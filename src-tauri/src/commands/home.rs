@@ -92,6 +92,13 @@ pub async fn tile_opened(
 }
 
 #[tauri::command]
+pub fn mark_ready(shell: State<'_, Shell>, request: cds_ipc::Empty) -> cds_ipc::Empty {
+    let cds_ipc::Empty {} = request;
+    shell.mark_ready();
+    cds_ipc::Empty {}
+}
+
+#[tauri::command]
 pub async fn set_notifications(
     shell: State<'_, Shell>,
     request: SetNotificationsRequest,
