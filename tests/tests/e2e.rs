@@ -1,6 +1,7 @@
 //! The real app in its real webview (tauri-driver + WebKitWebDriver) against the
 //! real gateway process: the home screen in Vietnamese, then English, then offline
-//! from the device's cache after a restart; screenshots and axe-core on every screen.
+//! from the device's cache after a restart; screenshots and axe-core on every screen,
+//! in both themes (high contrast with AAA contrast for text).
 
 use std::path::{Path, PathBuf};
 
@@ -46,12 +47,36 @@ const TITLES_EN: [&str; 5] = [
     "Personal",
 ];
 
-/// Saves phone and desktop screenshots of the current screen and checks it with axe.
+/// Saves phone and desktop screenshots of the current screen and checks it
+/// with axe-core in both themes: as shown, then in high contrast (with AAA
+/// contrast for text), switched on the page's root for the check alone.
 fn visit(session: &Session, env: &Env, name: &str) {
     let problems = accessibility_problems(session, &env.axe);
     assert!(
         problems.is_empty(),
         "{name}: serious or critical accessibility violations: {problems:#?}"
+    );
+    let theme = session.execute(
+        "const r = document.documentElement; const was = r.getAttribute('data-contrast');
+         r.setAttribute('data-contrast', 'on'); return was;",
+        &[],
+    );
+    let problems = accessibility_problems(session, &env.axe);
+    let aaa = access::aaa_contrast_problems(session);
+    session.execute(
+        "const r = document.documentElement; const was = arguments[0];
+         if (was === null) r.removeAttribute('data-contrast'); else r.setAttribute('data-contrast', was);
+         return true;",
+        &[theme],
+    );
+    assert!(
+        problems.is_empty(),
+        "{name} in high contrast: serious or critical accessibility violations: {problems:#?}"
+    );
+    assert_eq!(
+        aaa,
+        serde_json::json!([]),
+        "{name} in high contrast: text below AAA contrast"
     );
     for (size, (width, height)) in [("phone", PHONE), ("desktop", DESKTOP)] {
         session.set_window_size(width, height);
