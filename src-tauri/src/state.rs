@@ -21,7 +21,9 @@ pub struct Shell {
     /// The UI's subscriptions to sync events (one per page load).
     listeners: std::sync::Mutex<Vec<Channel<SyncEvent>>>,
     /// The first screen was marked interactive (see [`Shell::mark_ready`]).
-    ready: std::sync::atomic::AtomicBool,
+    marked: std::sync::atomic::AtomicBool,
+    /// Told once the first screen is interactive (the first sync waits).
+    pub ready: tokio::sync::Notify,
 }
 
 impl Shell {
@@ -32,17 +34,21 @@ impl Shell {
             sync_trigger: tokio::sync::Notify::new(),
             api_was_offline: std::sync::atomic::AtomicBool::new(false),
             listeners: std::sync::Mutex::new(Vec::new()),
-            ready: std::sync::atomic::AtomicBool::new(false),
+            marked: std::sync::atomic::AtomicBool::new(false),
+            ready: tokio::sync::Notify::new(),
         }
     }
 
-    /// The home screen's tiles are painted. The first time, when
+    /// The home screen's tiles are painted. The first time: wakes the
+    /// first sync, and when
     /// `CDS_READY_FILE` names a file, writes the Unix time in milliseconds
     /// there (how `cargo xtask bench app` times start-up); else nothing.
     pub fn mark_ready(&self) {
-        if self.ready.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        if self.marked.swap(true, std::sync::atomic::Ordering::SeqCst) {
             return;
         }
+        // `notify_one` keeps the permit if the sync is not waiting yet.
+        self.ready.notify_one();
         let Some(path) = std::env::var_os("CDS_READY_FILE") else {
             return;
         };
