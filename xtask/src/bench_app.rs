@@ -388,5 +388,89 @@ pub fn app() -> Result {
         deb.file_name().unwrap_or_default().to_string_lossy(),
         deb_bytes / 1024
     );
+    by_crate()
+}
+
+/// twiggy from crates.io (it reads the wasm's function names).
+const TWIGGY_VERSION: &str = "0.7.0";
+
+/// The crate a function's symbol belongs to: its first path segment
+/// (`<impl … for X>` counts as the crate of its first segment too).
+fn crate_of(name: &str) -> &str {
+    if name.starts_with("data[") {
+        return "(data)";
+    }
+    let name = name.trim_start_matches(['<', '&', '*', ' ']);
+    let end = name
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(name.len());
+    match &name[..end] {
+        "" => "(other)",
+        "impl" | "dyn" | "mut" | "const" => "(generic)",
+        head if name[end..].starts_with("::") => head,
+        _ => "(other)",
+    }
+}
+
+/// Code and data bytes of the UI's wasm by crate, before wasm-opt (which
+/// drops the names it needs): where the bytes go.
+fn by_crate() -> Result {
+    if !proc::on_path("twiggy") {
+        step(&format!(
+            "installing twiggy {TWIGGY_VERSION} (cargo install)"
+        ));
+        proc::run(Command::new("cargo").args([
+            "install",
+            "twiggy",
+            "--locked",
+            "--version",
+            TWIGGY_VERSION,
+        ]))?;
+    }
+    let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/cds-app.wasm");
+    let out = Command::new("twiggy")
+        .args(["top", "-n", "1000000", "--format", "json"])
+        .arg(&wasm)
+        .output()
+        .map_err(|err| format!("twiggy: {err}"))?;
+    let items: Vec<serde_json::Value> =
+        serde_json::from_slice(&out.stdout).map_err(|err| format!("twiggy's answer: {err}"))?;
+    let mut sizes: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    for item in &items {
+        let name = item["name"].as_str().unwrap_or_default();
+        // Name and custom sections: wasm-opt and wasm-bindgen remove them.
+        if name.contains("subsection") || name.starts_with("custom section") {
+            continue;
+        }
+        *sizes.entry(crate_of(name).to_owned()).or_default() +=
+            item["shallow_size"].as_u64().unwrap_or(0);
+    }
+    let total: u64 = sizes.values().sum();
+    let mut sorted: Vec<(String, u64)> = sizes.into_iter().collect();
+    sorted.sort_by_key(|(_, bytes)| std::cmp::Reverse(*bytes));
+    println!("\n| UI wasm by crate (before wasm-opt) | KiB | share |");
+    println!("|---|---:|---:|");
+    for (name, bytes) in sorted.iter().take(15) {
+        #[allow(clippy::cast_precision_loss)]
+        let share = 100.0 * *bytes as f64 / total.max(1) as f64;
+        println!("| {name} | {} | {share:.1}% |", bytes / 1024);
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crate_of;
+
+    #[test]
+    fn symbols_are_counted_to_their_crate() {
+        assert_eq!(crate_of("tachys::view::Render::build::h1"), "tachys");
+        assert_eq!(
+            crate_of("<core::marker::PhantomData<T> as serde::de::DeserializeSeed>::deserialize"),
+            "core"
+        );
+        assert_eq!(crate_of("data[0]"), "(data)");
+        assert_eq!(crate_of("memcpy"), "(other)");
+        assert_eq!(crate_of("<impl Foo for Bar>::x"), "(generic)");
+    }
 }
