@@ -24,6 +24,16 @@ pub struct Shell {
     marked: std::sync::atomic::AtomicBool,
     /// Told once the first screen is interactive (the first sync waits).
     pub ready: tokio::sync::Notify,
+    /// Unix ms of the start's steps: the shell set up, the UI's first
+    /// command (its wasm loaded and running).
+    setup_ms: u128,
+    first_command_ms: std::sync::OnceLock<u128>,
+}
+
+fn unix_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis())
 }
 
 impl Shell {
@@ -36,13 +46,21 @@ impl Shell {
             listeners: std::sync::Mutex::new(Vec::new()),
             marked: std::sync::atomic::AtomicBool::new(false),
             ready: tokio::sync::Notify::new(),
+            setup_ms: unix_ms(),
+            first_command_ms: std::sync::OnceLock::new(),
         }
     }
 
+    /// The UI's first command arrived (its wasm is loaded and running).
+    pub fn ui_started(&self) {
+        self.first_command_ms.get_or_init(unix_ms);
+    }
+
     /// The home screen's tiles are painted. The first time: wakes the
-    /// first sync, and when
-    /// `CDS_READY_FILE` names a file, writes the Unix time in milliseconds
-    /// there (how `cargo xtask bench app` times start-up); else nothing.
+    /// first sync, and when `CDS_READY_FILE` names a file, writes there the
+    /// Unix times in milliseconds of the shell set up, the UI's first
+    /// command and this mark, on one line (how `cargo xtask bench app`
+    /// times start-up and its steps); else nothing.
     pub fn mark_ready(&self) {
         if self.marked.swap(true, std::sync::atomic::Ordering::SeqCst) {
             return;
@@ -52,10 +70,13 @@ impl Shell {
         let Some(path) = std::env::var_os("CDS_READY_FILE") else {
             return;
         };
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis());
-        if let Err(err) = std::fs::write(&path, now_ms.to_string()) {
+        let line = format!(
+            "{} {} {}",
+            self.setup_ms,
+            self.first_command_ms.get().copied().unwrap_or(0),
+            unix_ms()
+        );
+        if let Err(err) = std::fs::write(&path, line) {
             log::warn!(
                 "cannot write the ready mark to {}: {err}",
                 path.to_string_lossy()

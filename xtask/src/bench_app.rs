@@ -159,7 +159,10 @@ enum Subject {
 
 struct Launched {
     child: Child,
+    /// From exec to the mark.
     ms: u128,
+    /// The app's steps from exec: the shell set up, the UI's first command.
+    steps: Option<(u128, u128)>,
 }
 
 /// Starts the subject and waits for its mark; the time from exec to it.
@@ -201,15 +204,25 @@ fn launch(
     let deadline = Instant::now() + READY_WITHIN;
     loop {
         let ready = match subject {
-            Subject::MiniBrowser => server.take(),
-            Subject::App { .. } => std::fs::read_to_string(&mark)
-                .ok()
-                .and_then(|t| t.trim().parse::<u128>().ok()),
+            Subject::MiniBrowser => server.take().map(|at| (at, None)),
+            Subject::App { .. } => std::fs::read_to_string(&mark).ok().and_then(|line| {
+                let times: Vec<u128> = line
+                    .split_whitespace()
+                    .filter_map(|t| t.parse().ok())
+                    .collect();
+                match times[..] {
+                    [setup, first, ready] => Some((ready, Some((setup, first)))),
+                    _ => None,
+                }
+            }),
         };
-        if let Some(at) = ready {
+        if let Some((at, steps)) = ready {
             return Ok(Launched {
                 child,
                 ms: at.saturating_sub(started),
+                steps: steps.map(|(setup, first)| {
+                    (setup.saturating_sub(started), first.saturating_sub(started))
+                }),
             });
         }
         if Instant::now() > deadline {
@@ -291,6 +304,7 @@ pub fn app() -> Result {
     let mut mini = Vec::new();
     let mut empty = Vec::new();
     let mut kept = Vec::new();
+    let (mut setups, mut firsts) = (Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         let fresh = work.join(format!("empty-{round}"));
         let mut order = [0, 1, 2];
@@ -313,6 +327,10 @@ pub fn app() -> Result {
             };
             let launched = launch(&subject, &app, &server, &display_name, &api)?;
             into.push(launched.ms);
+            if let Some((setup, first)) = launched.steps {
+                setups.push(setup);
+                firsts.push(first);
+            }
             stop(launched.child);
         }
     }
@@ -329,6 +347,16 @@ pub fn app() -> Result {
     println!(
         "| app, existing data folder | {k} | {k_min} | {k_max} | {} |",
         ratio(k, m)
+    );
+    let (s, s_min, s_max) = stats(&mut setups);
+    let (f, f_min, f_max) = stats(&mut firsts);
+    println!("\n| the app's steps (ms from exec, both folders) | median | min | max |");
+    println!("|---|---:|---:|---:|");
+    println!("| shell set up (Tauri, GTK) | {s} | {s_min} | {s_max} |");
+    println!("| UI's first command (page, wasm loaded and started) | {f} | {f_min} | {f_max} |");
+    println!(
+        "| home tiles painted (engine opened, home read, drawn) | {} | — | — |",
+        (e + k) / 2
     );
 
     step(&format!(

@@ -16,6 +16,7 @@ pub async fn load_home(
     request: LoadHomeRequest,
 ) -> Result<HomeScreen, UiError> {
     let LoadHomeRequest {} = request;
+    shell.ui_started();
     shell.core().await?.load_home().await.map_err(ui_error)
 }
 
