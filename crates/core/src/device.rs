@@ -103,12 +103,26 @@ pub fn preview(conn: &Connection) -> Result<ErasePreview, StoreError> {
 
 /// Erases the resident's data if it is still what `seen` showed (else
 /// `Illegal::Changed`, nothing erased), then the photo files no row names.
-/// Returns how many photo files went.
+/// The rows are overwritten, not only unlinked (`secure_delete` for this
+/// transaction), and the write-ahead log is emptied after it. Returns how
+/// many photo files went.
 pub fn erase(
     conn: &mut Connection,
     photo_dir: &PhotoDir,
     seen: &ErasePreview,
 ) -> Result<usize, StoreError> {
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    let erased = erase_rows(conn, seen);
+    conn.pragma_update(None, "secure_delete", "OFF")?;
+    erased?;
+    // The log still holds the pages as they were until a checkpoint.
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    // Files after the rows: a crash in between leaves stray files, which the
+    // next start removes (`reports::store::recover`).
+    photos::collect_garbage(conn, photo_dir)
+}
+
+fn erase_rows(conn: &mut Connection, seen: &ErasePreview) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     if preview(&tx)? != *seen {
         return Err(StoreError::Illegal(Illegal::Changed));
@@ -122,9 +136,7 @@ pub fn erase(
     }
     tx.execute("DELETE FROM photos", [])?;
     tx.commit()?;
-    // Files after the rows: a crash in between leaves stray files, which the
-    // next start removes (`reports::store::recover`).
-    photos::collect_garbage(conn, photo_dir)
+    Ok(())
 }
 
 /// Whether anything waits to be delivered to the API in force.

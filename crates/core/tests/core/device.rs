@@ -116,6 +116,15 @@ async fn erasing_names_unsent_work_first_and_keeps_the_provinces_content() {
         "the province's catalogue stays: {:?}",
         home.source
     );
+    // The words are gone from the database's files too, not only unlinked.
+    for file in ["cong-dan-so.sqlite3", "cong-dan-so.sqlite3-wal"] {
+        let bytes = std::fs::read(app_dir.path().join(file)).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("Cây đổ chắn đường") && !text.contains("Nước ngập"),
+            "{file} still holds erased text"
+        );
+    }
     // Nothing left to send, and the engine still works after a restart.
     assert_eq!(core.sync_outbox().await.unwrap().confirmed, 0);
     drop(core);
