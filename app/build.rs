@@ -31,10 +31,11 @@ fn main() {
         }
         tables.push(table);
     }
-    // `notify.*` texts are the shell's (system notifications), not the UI's.
+    // `notify.*` texts are the shell's (system notifications) and `package.*`
+    // the Debian package's desktop entry (`cargo xtask package`), not the UI's.
     let keys: Vec<&String> = tables[0]
         .keys()
-        .filter(|key| !key.starts_with("notify."))
+        .filter(|key| !key.starts_with("notify.") && !key.starts_with("package."))
         .collect();
     for (lang, table) in LANGS.iter().zip(&tables).skip(1) {
         let other: Vec<&String> = table.keys().collect();
@@ -63,7 +64,10 @@ fn main() {
             out,
             "        cds_domain::Lang::{variant_lang} => match key {{"
         );
-        for (key, value) in table.iter().filter(|(key, _)| !key.starts_with("notify.")) {
+        for (key, value) in table
+            .iter()
+            .filter(|(key, _)| !key.starts_with("notify.") && !key.starts_with("package."))
+        {
             let _ = writeln!(out, "            Key::{} => {:?},", variant(key), value);
         }
         out.push_str("        },\n");

@@ -4,6 +4,7 @@ mod alerts;
 mod app;
 mod awareness;
 mod bills;
+mod device;
 mod dossiers;
 mod home;
 mod i18n;

@@ -1,6 +1,6 @@
 //! The settings page: the language, text size and contrast, notifications
 //! per kind, and "photos only on Wi-Fi" with whether this device can tell the
-//! network kind.
+//! network kind; this device's data and API address (`crate::device`).
 
 use cds_domain::sync::Notifications;
 use cds_domain::{Contrast, Display, Lang, TextSize};
@@ -35,6 +35,7 @@ pub fn SettingsPage(tile: String) -> impl IntoView {
             {contrast(state, lang)}
             {notifications(state, lang)}
             <DataUseSettings lang data_use />
+            <crate::device::DeviceSettings lang />
         }
         .into_any()
     })

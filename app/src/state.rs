@@ -162,10 +162,24 @@ impl AppState {
         });
     }
 
+    /// Loads the home screen from the device again (after the resident's
+    /// data was erased: pins, recent tiles, display and language as new).
+    pub fn reload_home(self) {
+        spawn_local(async move {
+            match ipc::call::<LoadHome>(&LoadHomeRequest {}).await {
+                Ok(home) => self.show_home(home),
+                Err(err) => self.error.set(Some(err)),
+            }
+            self.count_unread();
+            self.alert_banner_check();
+        });
+    }
+
     /// Shows the home screen loaded at start, with its pinned and recent tiles.
     fn show_home(self, home: HomeScreen) {
         self.personal.set(home.personal.clone());
         self.home.set(Some(home));
+        mark_ready_after_paint();
     }
 
     /// Asks the API for a newer catalogue; the outcome shows in the status line.
@@ -232,6 +246,24 @@ impl AppState {
             }
         });
     }
+}
+
+/// Tells the shell, once, that the home screen's tiles are painted: two
+/// animation frames after they were set (the first runs before the paint).
+fn mark_ready_after_paint() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static MARKED: AtomicBool = AtomicBool::new(false);
+    if MARKED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    request_animation_frame(|| {
+        request_animation_frame(|| {
+            spawn_local(async {
+                // Only a measurement depends on it: nothing to tell the user.
+                let _ = ipc::call::<cds_ipc::MarkReady>(&cds_ipc::Empty {}).await;
+            });
+        });
+    });
 }
 
 impl Default for AppState {

@@ -10,11 +10,15 @@ mod network;
 mod notify;
 mod photos;
 mod state;
+mod webview;
 
 use tauri::Manager;
 
 /// How often the background sync runs when nothing wakes it.
 const SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// How long the first sync waits for the first screen.
+const FIRST_SYNC_WAITS_AT_MOST: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Delivers the outbox and pulls what changed, at start, on a timer and when
 /// woken (`Shell::sync_trigger`), for as long as the app runs.
@@ -33,6 +37,9 @@ async fn background_sync(app: tauri::AppHandle) {
             }
         }
     };
+    // The first screen first: the first sync waits for the UI's ready mark
+    // (or a few seconds), so that it does not compete with the start.
+    let _ = tokio::time::timeout(FIRST_SYNC_WAITS_AT_MOST, shell.ready.notified()).await;
     let events = app.clone();
     core.run_background(
         &shell.sync_trigger,
@@ -57,6 +64,9 @@ pub fn run() {
         .setup(|app| {
             let data_dir = app.path().app_data_dir()?;
             app.manage(state::Shell::new(data_dir));
+            if let Some(window) = app.get_webview_window("main") {
+                webview::trim(&window);
+            }
             tauri::async_runtime::spawn(background_sync(app.handle().clone()));
             Ok(())
         })
@@ -69,6 +79,7 @@ pub fn run() {
             commands::home::pin_tile,
             commands::home::tile_opened,
             commands::home::set_notifications,
+            commands::home::mark_ready,
             commands::sync::watch_sync,
             commands::sync::sync_now,
             commands::sync::load_data_use,
@@ -121,6 +132,10 @@ pub fn run() {
             commands::products::load_products,
             commands::products::scan_label,
             commands::products::trace_product,
+            commands::device::load_device,
+            commands::device::erase_device_data,
+            commands::device::set_api_address,
+            commands::device::restart_app,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

@@ -1,6 +1,7 @@
 //! The real app in its real webview (tauri-driver + WebKitWebDriver) against the
 //! real gateway process: the home screen in Vietnamese, then English, then offline
-//! from the device's cache after a restart; screenshots and axe-core on every screen.
+//! from the device's cache after a restart; screenshots and axe-core on every screen,
+//! in both themes (high contrast with AAA contrast for text).
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,10 @@ mod awareness;
 mod console;
 #[path = "e2e/dossiers.rs"]
 mod dossiers;
+#[path = "e2e/keyboard.rs"]
+mod keyboard;
+#[path = "e2e/package.rs"]
+mod package;
 #[path = "e2e/personal.rs"]
 mod personal;
 #[path = "e2e/society.rs"]
@@ -44,12 +49,36 @@ const TITLES_EN: [&str; 5] = [
     "Personal",
 ];
 
-/// Saves phone and desktop screenshots of the current screen and checks it with axe.
+/// Saves phone and desktop screenshots of the current screen and checks it
+/// with axe-core in both themes: as shown, then in high contrast (with AAA
+/// contrast for text), switched on the page's root for the check alone.
 fn visit(session: &Session, env: &Env, name: &str) {
     let problems = accessibility_problems(session, &env.axe);
     assert!(
         problems.is_empty(),
         "{name}: serious or critical accessibility violations: {problems:#?}"
+    );
+    let theme = session.execute(
+        "const r = document.documentElement; const was = r.getAttribute('data-contrast');
+         r.setAttribute('data-contrast', 'on'); return was;",
+        &[],
+    );
+    let problems = accessibility_problems(session, &env.axe);
+    let aaa = access::aaa_contrast_problems(session);
+    session.execute(
+        "const r = document.documentElement; const was = arguments[0];
+         if (was === null) r.removeAttribute('data-contrast'); else r.setAttribute('data-contrast', was);
+         return true;",
+        &[theme],
+    );
+    assert!(
+        problems.is_empty(),
+        "{name} in high contrast: serious or critical accessibility violations: {problems:#?}"
+    );
+    assert_eq!(
+        aaa,
+        serde_json::json!([]),
+        "{name} in high contrast: text below AAA contrast"
     );
     for (size, (width, height)) in [("phone", PHONE), ("desktop", DESKTOP)] {
         session.set_window_size(width, height);
@@ -515,6 +544,18 @@ fn requests_at(gateway_url: &str, marker: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// tauri-driver for an app that files reports at the gateway at `url`
+/// (the demo app key, quick retries), its data in `app_data`.
+fn reporting_driver(url: &str, app_data: &Path) -> Driver {
+    Driver::start(&[
+        ("CDS_API_URL", url),
+        ("CDS_DATA_DIR", &app_data.to_string_lossy()),
+        ("CDS_OPEN311_API_KEY", "cds-demo-key"),
+        ("CDS_RETRY_BASE_MS", "100"),
+        ("CDS_HTTP_TIMEOUT_MS", "2000"),
+    ])
+}
+
 fn state_of(session: &Session) -> String {
     session
         .find_all("#report-status")
@@ -562,13 +603,7 @@ fn a_report_filed_offline_is_delivered_once_and_followed_to_the_fix() {
         .trim_end_matches('/')
         .to_owned();
     let app_data = work.join("app");
-    let driver = Driver::start(&[
-        ("CDS_API_URL", url.as_str()),
-        ("CDS_DATA_DIR", &app_data.to_string_lossy()),
-        ("CDS_OPEN311_API_KEY", "cds-demo-key"),
-        ("CDS_RETRY_BASE_MS", "100"),
-        ("CDS_HTTP_TIMEOUT_MS", "2000"),
-    ]);
+    let driver = reporting_driver(&url, &app_data);
     let session = driver.launch(&env.app);
     session.set_window_size(PHONE.0, PHONE.1);
     // The first start, online, brings the categories and areas to the device.

@@ -7,7 +7,7 @@ use std::process::Command;
 use crate::{Result, proc, root, step};
 
 /// Benchmarks by name.
-const BENCHES: &[&str] = &["outbox", "gateway", "sync", "photos", "geo", "scan"];
+const BENCHES: &[&str] = &["outbox", "gateway", "sync", "photos", "geo", "scan", "app"];
 
 pub fn bench(name: Option<&str>) -> Result {
     let selected: Vec<&str> = match name {
@@ -28,6 +28,7 @@ pub fn bench(name: Option<&str>) -> Result {
             "photos" => photos()?,
             "geo" => geo()?,
             "scan" => scan()?,
+            "app" => crate::bench_app::app()?,
             _ => unreachable!("listed above"),
         }
     }

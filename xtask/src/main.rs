@@ -8,8 +8,10 @@
 #![allow(clippy::print_stdout)]
 
 mod bench;
+mod bench_app;
 #[cfg(test)]
 mod codemap;
+mod package;
 mod proc;
 mod run;
 mod setup;
@@ -27,6 +29,7 @@ commands:
   run        set up what is missing, build, start the demo gateway and the app
   test       set up what is missing, then fmt, clippy, every test, end-to-end tests
   bench      run the benchmarks (or one: bench outbox)
+  package    build the release app's Debian package (target/release/bundle/deb)
   setup      only install what is missing (add --e2e for the test tools)
   build-ui   only build the UI into app/dist";
 
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
             setup::Needs::Run
         }),
         Some("build-ui") => ui::build(),
+        Some("package") => package::package(),
         Some("bench") => bench::bench(args.get(1).map(String::as_str)),
         Some("-h" | "--help" | "help") | None => {
             eprintln!("{USAGE}");

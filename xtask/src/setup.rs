@@ -40,6 +40,8 @@ const PACKAGES_TEST: &[&str] = &[
     "dbus-bin",
     "chromium",
     "chromium-driver",
+    // desktop-file-validate: the package's desktop entry.
+    "desktop-file-utils",
 ];
 
 /// tauri-driver from crates.io (2.1.0 builds with rustc 1.95).
@@ -204,10 +206,15 @@ pub fn npm_tools_dir() -> std::path::PathBuf {
 /// axe-core, from npm at the versions locked in `tools/package-lock.json`.
 fn npm_tools() -> Result {
     let dir = npm_tools_dir();
-    if dir.join("axe-core/axe.min.js").is_file() && dir.join("binaryen/bin/wasm-opt").is_file() {
+    if dir.join("axe-core/axe.min.js").is_file()
+        && dir.join("binaryen/bin/wasm-opt").is_file()
+        && dir.join(".bin/tauri").is_file()
+    {
         return Ok(());
     }
-    step("installing wasm-opt (binaryen) and axe-core from npm (tools/package-lock.json)");
+    step(
+        "installing wasm-opt (binaryen), axe-core and Tauri's bundler from npm (tools/package-lock.json)",
+    );
     proc::run(
         Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts"])

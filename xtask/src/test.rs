@@ -1,7 +1,7 @@
 //! `cargo xtask test`: formatting, lints, every workspace test, then the
 //! end-to-end tests of the real app on a (virtual) display.
 
-use std::process::Command;
+use std::{path::PathBuf, process::Command};
 
 use crate::{Result, proc, root, run::build_native, setup, step, target_dir, ui};
 
@@ -101,26 +101,38 @@ pub fn test() -> Result {
     let display = proc::virtual_display("1400x1000x24")?;
     // `--workspace` (not `--package cds-e2e`): the same feature set as the build
     // above, so nothing is compiled again.
-    let mut e2e = cargo(&[
-        "test",
-        "--workspace",
-        "--test",
-        "e2e",
-        "--",
-        "--test-threads=1",
-        "--nocapture",
-    ]);
-    e2e.env("CDS_E2E_APP", target.join("debug/cong-dan-so"))
-        .env("CDS_E2E_GATEWAY", target.join("debug/cds-gateway"))
-        .env("CDS_E2E_ARTIFACTS", target.join("e2e-artifacts"))
-        .env(
-            "CDS_E2E_AXE",
-            setup::npm_tools_dir().join("axe-core/axe.min.js"),
-        );
-    if let Some((_, name)) = &display {
-        e2e.env("DISPLAY", name);
-    }
-    proc::run(&mut e2e)?;
+    let e2e = |app: PathBuf, args: &[&str]| {
+        let mut cmd = cargo(&["test", "--workspace", "--test", "e2e", "--"]);
+        cmd.args(args)
+            .env("CDS_E2E_APP", app)
+            .env("CDS_E2E_GATEWAY", target.join("debug/cds-gateway"))
+            .env("CDS_E2E_ARTIFACTS", target.join("e2e-artifacts"))
+            .env(
+                "CDS_E2E_AXE",
+                setup::npm_tools_dir().join("axe-core/axe.min.js"),
+            );
+        if let Some((_, name)) = &display {
+            cmd.env("DISPLAY", name);
+        }
+        cmd
+    };
+    proc::run(&mut e2e(
+        target.join("debug/cong-dan-so"),
+        &["--test-threads=1", "--nocapture"],
+    ))?;
+
+    // The one release build: the .deb, installed, started, removed.
+    let deb = crate::package::build()?;
+    let mut installed = e2e(
+        PathBuf::from(format!("/usr/bin/{}", crate::package::PACKAGE)),
+        &[
+            "--ignored",
+            "--exact",
+            "package::the_installed_app_starts_and_reaches_the_home_screen",
+            "--nocapture",
+        ],
+    );
+    crate::package::install_test(&deb, &mut installed)?;
     eprintln!(
         "\nAll tests passed in {:.0?}; screenshots in {}",
         started.elapsed(),

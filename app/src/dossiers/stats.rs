@@ -62,25 +62,23 @@ fn stats_view(lang: Lang, stats: DossierStats) -> impl IntoView {
             ("to", &day(&stats.to_date)),
         ],
     );
-    // In the drawing's own units: 320 wide, a label over each bar; the SVG
-    // scales with the page up to 480 px (text stays readable on a phone).
-    const BAR: u32 = 14;
-    const GAP: u32 = 40;
-    const LENGTH: u32 = 250;
-    let height = u32::try_from(rows.len()).unwrap_or(0) * GAP + 8;
+    // Labels and values are page text (they grow with the text size); only
+    // the bars are drawn, each in its own small SVG stretched to the line.
     let bars = rows
         .iter()
-        .enumerate()
-        .map(|(i, row)| {
-            let y = u32::try_from(i).unwrap_or(0) * GAP;
+        .map(|row| {
             let share = percent(row);
             view! {
-                <g>
-                    <text x="0" y=y + 13 class="chart-label">{row.agency.clone()}</text>
-                    <rect x="0" y=y + 19 width=LENGTH height=BAR class="chart-track" />
-                    <rect x="0" y=y + 19 width=share * LENGTH / 100 height=BAR class="chart-bar" />
-                    <text x=LENGTH + 6 y=y + 31 class="chart-value">{format!("{share}%")}</text>
-                </g>
+                <div class="chart-row">
+                    <span class="chart-label">{row.agency.clone()}</span>
+                    <span class="chart-line">
+                        <svg class="chart-svg" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
+                            <rect x="0" y="0" width="100" height="10" class="chart-track" />
+                            <rect x="0" y="0" width=share height="10" class="chart-bar" />
+                        </svg>
+                        <span class="chart-value">{format!("{share}%")}</span>
+                    </span>
+                </div>
             }
         })
         .collect_view();
@@ -103,10 +101,9 @@ fn stats_view(lang: Lang, stats: DossierStats) -> impl IntoView {
     view! {
         <p id="stats-period">{period}</p>
         <figure class="chart">
-            <svg id="stats-chart" role="img" aria-labelledby="stats-chart-title" viewBox=format!("0 0 320 {height}") width="100%">
-                <title id="stats-chart-title">{i18n::text(lang, Key::StatsChartTitle)}</title>
+            <div id="stats-chart" class="chart-rows" role="img" aria-label=i18n::text(lang, Key::StatsChartTitle)>
                 {bars}
-            </svg>
+            </div>
             <figcaption class="hint">{i18n::text(lang, Key::StatsChartCaption)}</figcaption>
         </figure>
         <div class="table-scroll" tabindex="0" role="region" aria-labelledby="stats-table-caption">

@@ -51,27 +51,29 @@ pub fn ReportPage(id: String, fresh: bool) -> impl IntoView {
     view! {
         <BackNav label=Key::ReportsBack />
         <article class="page" data-page="report">
+            // One region that stays while the page is open, so that screen
+            // readers announce each change of state (sending, sent, refused).
+            <p class="visually-hidden" role="status" aria-live="polite" id="report-announce">
+                {move || detail.with(|d| d.as_ref().map(|d| {
+                    let lang = app.lang();
+                    let remote = d.remote.as_ref().and_then(|r| r.detailed_status.clone());
+                    let (_, label) = status(lang, &d.summary, remote.as_deref());
+                    match state_words(app, &d.summary.state) {
+                        Some(words) => format!("{label}. {words}"),
+                        None => label,
+                    }
+                }))}
+            </p>
             {move || detail.get().map(|d| report_view(app, d, fresh, load.clone()))}
         </article>
     }
 }
 
-fn report_view(
-    app: AppState,
-    d: ReportDetail,
-    fresh: bool,
-    reload: impl Fn() + Clone + Send + Sync + 'static,
-) -> impl IntoView {
+/// What the device's state of a report means, in plain words (none once
+/// cancelled).
+fn state_words(app: AppState, state: &OutboxState) -> Option<String> {
     let lang = app.lang();
-    let remote_status = d.remote.as_ref().and_then(|r| r.detailed_status.clone());
-    let (kind, label) = status(lang, &d.summary, remote_status.as_deref());
-    let id = d.summary.id.clone();
-    let heading = if fresh && !matches!(d.summary.state, OutboxState::Confirmed { .. }) {
-        app.t(Key::ReceiptHeading)
-    } else {
-        app.t(Key::ReportHeading)
-    };
-    let state_text = match &d.summary.state {
+    match state {
         state @ OutboxState::Queued { last_error, .. } => Some(match last_error {
             Some(reason) if state.needs_attention() => {
                 i18n::fill(lang, Key::ReceiptAttention, &[("reason", reason)])
@@ -96,7 +98,25 @@ fn report_view(
             )],
         )),
         OutboxState::Cancelled { .. } => None,
+    }
+}
+
+fn report_view(
+    app: AppState,
+    d: ReportDetail,
+    fresh: bool,
+    reload: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let lang = app.lang();
+    let remote_status = d.remote.as_ref().and_then(|r| r.detailed_status.clone());
+    let (kind, label) = status(lang, &d.summary, remote_status.as_deref());
+    let id = d.summary.id.clone();
+    let heading = if fresh && !matches!(d.summary.state, OutboxState::Confirmed { .. }) {
+        app.t(Key::ReceiptHeading)
+    } else {
+        app.t(Key::ReportHeading)
     };
+    let state_text = state_words(app, &d.summary.state);
     let progress_id = id.clone();
     let progress = move || {
         app.sync.with(|s| s.sending.clone()).filter(|(rid, _, _)| *rid == progress_id).map(|(_, photos, p)| {

@@ -52,6 +52,18 @@ pub const OPEN311_IDEMPOTENCY: Setting = Setting {
     key: "open311_idempotency",
 };
 
+/// Every configuration value (a province's or an installer's, never the
+/// resident's: erasing the resident's data keeps them).
+pub const ALL: &[Setting] = &[
+    API_URL,
+    OPEN311_URL,
+    OPEN311_API_KEY,
+    HTTP_TIMEOUT_MS,
+    RETRY_BASE_MS,
+    OPEN311_IDEMPOTENCY,
+    PHOTO_MAX_EDGE,
+];
+
 /// What the app knows of the server's idempotency keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Idempotency {
@@ -179,7 +191,8 @@ impl Config {
     }
 }
 
-fn parse_base(setting: Setting, value: &str) -> Result<Url, ConfigError> {
+/// An http(s) base address, ending with `/`; the error names `setting`.
+pub fn parse_base(setting: Setting, value: &str) -> Result<Url, ConfigError> {
     let name = setting.env;
     let mut url =
         Url::parse(value.trim()).map_err(|err| ConfigError(format!("{name}: {err}: {value}")))?;

@@ -17,6 +17,7 @@ pub mod catalogue;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod device;
 pub mod dossiers;
 pub mod error;
 pub mod http;
@@ -60,6 +61,8 @@ pub struct Core {
     areas: areas::Cache,
     imaging: imaging::Settings,
     config: Config,
+    /// The API address is set by the environment (the settings cannot change it).
+    api_from_env: bool,
     retry: RetryPolicy,
 }
 
@@ -95,6 +98,7 @@ impl Core {
         let config = Config::resolve(data_dir, |setting| {
             env(setting.env).or_else(|| stored.get(setting.key).cloned())
         })?;
+        let api_from_env = env(config::API_URL.env).is_some_and(|value| !value.trim().is_empty());
         let api = http::ApiClient::new(&config)?;
         let open311 = sync::Open311::new(&config)?;
         let retry_base_ms = config.retry_base_ms;
@@ -113,6 +117,7 @@ impl Core {
                 ..imaging::Settings::default()
             },
             config,
+            api_from_env,
             retry: RetryPolicy {
                 base_ms: retry_base_ms,
                 ..RetryPolicy::default()

@@ -5,6 +5,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{Core, Error, db::StoreError, now_ms, settings, sync};
 
+/// The stored setting: `updated_datetime` of the newest public report read.
+pub const CURSOR: &str = "public_reports_updated_after";
+
 pub use cds_domain::report::PublicReport;
 
 /// Stores what the server says of public reports; closed ones are dropped.
@@ -187,7 +190,6 @@ impl Core {
     pub async fn pull_public_reports(&self) -> Result<Option<usize>, Error> {
         /// A bound on one pull (200 a page).
         const MAX_PAGES: u32 = 50;
-        const CURSOR: &str = "public_reports_updated_after";
         let cursor = self
             .store
             .call(|conn| Ok(settings::all(conn)?.remove(CURSOR)))

@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod awareness;
 pub mod catalogue;
+pub mod device;
 pub mod dossier;
 pub mod geo;
 pub mod home;

@@ -167,6 +167,9 @@ pub enum Illegal {
     Final,
     #[error("that event does not apply in this state")]
     Unexpected,
+    /// What the request was based on changed since it was shown: look again.
+    #[error("it changed since it was shown; look at it again")]
+    Changed,
 }
 
 /// Exponential backoff with jitter.

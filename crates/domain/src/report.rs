@@ -142,6 +142,8 @@ pub enum Field {
     Note,
     /// A product's code (GTIN, GS1 Digital Link, traceability link).
     ProductCode,
+    /// The provincial API's address (settings).
+    ApiAddress,
 }
 
 /// What is wrong with it, with the limit where there is one, so that the UI can

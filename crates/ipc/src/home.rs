@@ -15,6 +15,7 @@ pub const COMMANDS: &[&str] = &[
     PinTile::NAME,
     TileOpened::NAME,
     SetNotifications::NAME,
+    MarkReady::NAME,
 ];
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -74,6 +75,12 @@ pub struct TileOpenedRequest {
 command!(
     /// Records that a tile was opened (the home screen's recent tiles).
     TileOpened, "tile_opened", TileOpenedRequest, Personal
+);
+
+command!(
+    /// The home screen's tiles are painted: the first screen is interactive
+    /// (the mark `cargo xtask bench app` times start-up by).
+    MarkReady, "mark_ready", crate::Empty, crate::Empty
 );
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 pub use cds_domain::{
     Contrast, Display, HomeScreen, Lang, Personal, TextSize,
     awareness::{Shelf, ShelfItem, ShelfPage},
+    device::{ApiAddress, ErasePreview, Unsent},
     dossier::{Held, SlipScan},
     geo::{Area, Placement},
     inbox::{Inbox, InboxItem, InboxKind},
@@ -56,6 +57,7 @@ macro_rules! command {
 pub mod alerts;
 pub mod areas;
 pub mod awareness;
+pub mod device;
 pub mod dossiers;
 pub mod error;
 pub mod home;
@@ -71,6 +73,7 @@ pub mod teams;
 pub use alerts::*;
 pub use areas::*;
 pub use awareness::*;
+pub use device::*;
 pub use dossiers::*;
 pub use error::*;
 pub use home::*;
@@ -132,6 +135,7 @@ const FEATURES: &[&[&str]] = &[
     alerts::COMMANDS,
     places::COMMANDS,
     products::COMMANDS,
+    device::COMMANDS,
 ];
 
 /// Every command the shell registers. The shell's build script generates an

@@ -16,6 +16,7 @@ pub async fn load_home(
     request: LoadHomeRequest,
 ) -> Result<HomeScreen, UiError> {
     let LoadHomeRequest {} = request;
+    shell.ui_started();
     shell.core().await?.load_home().await.map_err(ui_error)
 }
 
@@ -89,6 +90,13 @@ pub async fn tile_opened(
         .tile_opened(request.tile)
         .await
         .map_err(ui_error)
+}
+
+#[tauri::command]
+pub fn mark_ready(shell: State<'_, Shell>, request: cds_ipc::Empty) -> cds_ipc::Empty {
+    let cds_ipc::Empty {} = request;
+    shell.mark_ready();
+    cds_ipc::Empty {}
 }
 
 #[tauri::command]

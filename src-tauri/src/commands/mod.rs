@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod areas;
 pub mod awareness;
+pub mod device;
 pub mod dossiers;
 pub mod home;
 pub mod inbox;

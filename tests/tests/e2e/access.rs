@@ -172,7 +172,7 @@ fn layout_check_can_fail(session: &Session) {
 
 /// Text below AAA contrast (7:1, 4.5:1 for large text) as axe-core's
 /// `color-contrast-enhanced` rule finds it (axe is loaded by `visit`).
-fn aaa_contrast_problems(session: &Session) -> serde_json::Value {
+pub(super) fn aaa_contrast_problems(session: &Session) -> serde_json::Value {
     session.execute_async(
         "const done = arguments[arguments.length - 1];
          axe.run(document, { runOnly: { type: 'rule', values: ['color-contrast-enhanced'] } })

@@ -33,6 +33,16 @@ fn slip_photo(code: &str) -> Vec<u8> {
     slip::photograph(&paper, &shot, 7)
 }
 
+/// The code and phone digits of a seeded dossier being processed.
+pub(super) fn processing_dossier(db: &rusqlite::Connection) -> (String, String) {
+    db.query_row(
+        "SELECT code, phone_last4 FROM dossiers WHERE status = 'processing' LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .expect("a dossier in progress")
+}
+
 /// The value of an input.
 fn value_of(session: &cds_e2e::Session, css: &str) -> String {
     session
@@ -52,13 +62,7 @@ fn a_dossier_read_from_its_slip_is_followed_to_a_change_in_the_inbox() {
 
     // A dossier being processed, due in ten days.
     let db = rusqlite::Connection::open(gateway_dir.join("gateway.sqlite3")).expect("gateway db");
-    let (code, digits): (String, String) = db
-        .query_row(
-            "SELECT code, phone_last4 FROM dossiers WHERE status = 'processing' LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("a dossier in progress");
+    let (code, digits) = processing_dossier(&db);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0));

@@ -3,7 +3,9 @@
 //! and are unpinned again; the tiles opened last show as recently used; the
 //! home screen with both groups still fits at 200% text; a kind of
 //! notification turned off in settings with the keyboard stays off after a
-//! restart.
+//! restart. The provincial API address is checked before it is kept and
+//! used after a restart; "delete my data" names the unsent draft first and
+//! erases it only when confirmed.
 
 use cds_e2e::{
     Driver, Env, Session,
@@ -14,7 +16,7 @@ use super::{
     PHONE,
     access::{fits_the_window, wait_for_root},
     awareness::press,
-    fresh_gateway, visit,
+    fresh_gateway, type_into, visit,
 };
 
 /// The tile ids of a home-screen group (`pinned`, `recent`), in order.
@@ -182,6 +184,108 @@ fn tiles_are_pinned_with_the_keyboard_kept_after_restart_and_recent_ones_shown()
     wait_for_group(&session, "recent", &["cai-dat", "thu-tuc", "tin-tuc"]);
     fits_the_window(&session, "home with pinned and recent tiles");
     visit(&session, &env, "72-personal-200-vi");
+    session.quit();
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+fn drafts(session: &Session) -> u64 {
+    session
+        .execute_async(
+            "const done = arguments[0];
+             window.__TAURI_INTERNALS__.invoke('load_drafts', { request: {} })
+               .then(list => done(list.length), () => done(-1));",
+            &[],
+        )
+        .as_u64()
+        .unwrap_or(u64::MAX)
+}
+
+fn open_settings(session: &Session) {
+    press(session, "[data-tile='cai-dat']");
+    session.wait_for("#api-settings");
+}
+
+#[test]
+fn an_api_address_is_checked_then_used_and_my_data_erased_once_named() {
+    let env = Env::get();
+    let (work, _gateway_dir, _gateway, url) = fresh_gateway(&env, "device");
+    let app_data = work.join("app");
+    // No address from the environment: the settings choose it.
+    let driver = Driver::start(&[
+        ("CDS_DATA_DIR", &app_data.to_string_lossy()),
+        ("CDS_HTTP_TIMEOUT_MS", "2000"),
+    ]);
+    let session = driver.launch(&env.app);
+    session.set_window_size(PHONE.0, PHONE.1);
+    open_settings(&session);
+    assert_eq!(
+        session.wait_for("#api-in-force").text(),
+        "http://127.0.0.1:8787/"
+    );
+    type_into(&session, "#api-address", "ftp://tinh.example/");
+    press(&session, "#api-save");
+    session.wait_until("a wrong address refused in plain words", || {
+        let said = session.wait_for("#api-address-error").text();
+        said.contains("không phải địa chỉ web").then_some(())
+    });
+    assert_eq!(
+        session
+            .wait_for("#api-address")
+            .attribute("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+    type_into(&session, "#api-address", url.trim_end_matches('/'));
+    press(&session, "#api-save");
+    session.wait_until("the gateway's address kept", || {
+        let said = session.wait_for("#api-status").text();
+        said.contains("Đã lưu").then_some(())
+    });
+    session.wait_for("#api-restart-now");
+    visit(&session, &env, "74-settings-api-vi");
+    session.quit();
+
+    // Started again: the new address is in force.
+    let session = driver.launch(&env.app);
+    session.set_window_size(PHONE.0, PHONE.1);
+    session.wait_until("online at the chosen address", || {
+        (!session.find_all("[data-tile='cai-dat']").is_empty()
+            && session.find_all("#connection-status").is_empty())
+        .then_some(())
+    });
+    // A draft that has not been sent (the categories come from the gateway).
+    press(&session, "[data-tile='phan-anh']");
+    press(&session, "#new-report");
+    press(&session, "[data-category='pothole']");
+    type_into(&session, "#description", "Cột điện nghiêng trước chợ");
+    session.wait_until("the draft saved", || (drafts(&session) == 1).then_some(()));
+    for _ in 0..2 {
+        press(&session, "#back");
+    }
+    open_settings(&session);
+    assert_eq!(session.wait_for("#api-in-force").text(), url);
+    assert!(session.find_all("#api-restart").is_empty());
+
+    // What would go is named first; "do not delete" keeps it all.
+    press(&session, "#erase-start");
+    session.wait_until("focus on what would go", || {
+        (super::focused(&session, "id") == "erase-confirm").then_some(())
+    });
+    let drafts_named = session.wait_for("#erase-drafts").text();
+    assert!(drafts_named.contains("Cột điện nghiêng"), "{drafts_named}");
+    session.wait_for("#erase-warning");
+    visit(&session, &env, "75-settings-erase-vi");
+    press(&session, "#erase-no");
+    assert_eq!(drafts(&session), 1);
+    press(&session, "#erase-start");
+    press(&session, "#erase-yes");
+    session.wait_until("erased, and said", || {
+        let said = session.wait_for("#erase-status").text();
+        said.contains("Đã xoá").then_some(())
+    });
+    assert_eq!(drafts(&session), 0);
+    // The address is the installer's choice, not the resident's data: kept.
+    assert_eq!(session.wait_for("#api-in-force").text(), url);
     session.quit();
     let _ = std::fs::remove_dir_all(&work);
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // Test helpers: a failed unwrap is a failed test.
 
 mod crash;
+mod device;
 mod dossiers;
 mod faults;
 mod foreign;

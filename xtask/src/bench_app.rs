@@ -1,0 +1,504 @@
+//! `cargo xtask bench app`: the release app next to WebKitGTK's own
+//! MiniBrowser (the same engine showing a static page), interleaved in one
+//! run: start time to the first interactive screen, idle memory of all
+//! their processes, the UI bundle's bytes and the `.deb`'s size.
+//!
+//! Start: from exec to the home screen's tiles painted (the UI's mark, two
+//! animation frames after the tiles are set, written by the shell to
+//! `CDS_READY_FILE`); for MiniBrowser, to its page's own mark two frames
+//! after load (a request to a local server). Memory: PSS summed over the
+//! process and every descendant (WebKit's web and network processes).
+
+use std::{
+    io::{Read, Write},
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use crate::{Result, package, proc, root, setup, step, target_dir, ui};
+
+const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+const ROUNDS: usize = 10;
+const IDLE: Duration = Duration::from_secs(20);
+const READY_WITHIN: Duration = Duration::from_secs(30);
+
+/// The static page MiniBrowser shows: a heading and tiles, like a home
+/// screen without an app behind it; it marks itself two frames after load.
+const PAGE: &str = r#"<!doctype html><html lang="vi"><head><meta charset="utf-8">
+<title>Trang tĩnh</title><style>body{font-family:sans-serif;margin:0}
+header{background:#991b1b;color:#fff;padding:12px}.tiles{display:grid;
+grid-template-columns:repeat(4,1fr);gap:8px;padding:12px}.tile{border:1px solid #ccc;
+border-radius:12px;padding:12px;min-height:64px}</style></head><body>
+<header><h1>Công Dân Số</h1></header><main class="tiles">
+<div class="tile">Phản ánh</div><div class="tile">Hồ sơ</div><div class="tile">Thủ tục</div>
+<div class="tile">Cảnh báo</div><div class="tile">Y tế</div><div class="tile">Du lịch</div>
+<div class="tile">OCOP</div><div class="tile">Hóa đơn</div></main>
+<script>addEventListener('load',()=>requestAnimationFrame(()=>requestAnimationFrame(
+()=>fetch('/ready'))));</script></body></html>"#;
+
+fn unix_ms() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis())
+}
+
+/// A local server for MiniBrowser's page; keeps the time of its mark.
+struct PageServer {
+    url: String,
+    ready_ms: Arc<Mutex<Option<u128>>>,
+}
+
+impl PageServer {
+    fn start() -> Result<PageServer> {
+        let listener =
+            TcpListener::bind("127.0.0.1:0").map_err(|err| format!("page server: {err}"))?;
+        let url = format!(
+            "http://{}/",
+            listener
+                .local_addr()
+                .map_err(|err| format!("page server: {err}"))?
+        );
+        let ready_ms = Arc::new(Mutex::new(None));
+        let mark = Arc::clone(&ready_ms);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut stream = stream;
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+                let mut buf = [0u8; 2048];
+                let n = stream.read(&mut buf).unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]);
+                let answer = if request.starts_with("GET /ready") {
+                    if let Ok(mut slot) = mark.lock() {
+                        slot.get_or_insert(unix_ms());
+                    }
+                    "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n".to_owned()
+                } else {
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{PAGE}",
+                        PAGE.len()
+                    )
+                };
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        Ok(PageServer { url, ready_ms })
+    }
+
+    fn take(&self) -> Option<u128> {
+        self.ready_ms.lock().ok().and_then(|mut slot| slot.take())
+    }
+}
+
+/// Every descendant of `pid`, from `/proc`.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut parents: Vec<(u32, u32)> = Vec::new();
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for entry in dir.flatten() {
+            let Some(child) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // After the command's closing parenthesis: state, then the parent.
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse().ok());
+            if let Some(ppid) = ppid {
+                parents.push((child, ppid));
+            }
+        }
+    }
+    let mut found = vec![pid];
+    let mut at = 0;
+    while at < found.len() {
+        let parent = found[at];
+        found.extend(
+            parents
+                .iter()
+                .filter(|(_, p)| *p == parent)
+                .map(|(c, _)| *c),
+        );
+        at += 1;
+    }
+    found
+}
+
+/// PSS of `pid` and its descendants, in KiB.
+fn pss_kib(pid: u32) -> u64 {
+    descendants(pid)
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok())
+        .filter_map(|text| {
+            text.lines()
+                .find(|l| l.starts_with("Pss:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse::<u64>().ok())
+        })
+        .sum()
+}
+
+/// Stops `child` and every process it started.
+fn stop(mut child: Child) {
+    let all = descendants(child.id());
+    let _ = child.kill();
+    for pid in all.iter().skip(1) {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
+    let _ = child.wait();
+}
+
+enum Subject {
+    MiniBrowser,
+    App { data: PathBuf },
+}
+
+struct Launched {
+    child: Child,
+    /// From exec to the mark.
+    ms: u128,
+    /// The app's steps from exec: the shell set up, the UI's first command.
+    steps: Option<(u128, u128)>,
+}
+
+/// Starts the subject and waits for its mark; the time from exec to it.
+fn launch(
+    subject: &Subject,
+    app: &Path,
+    server: &PageServer,
+    display: &str,
+    api: &str,
+) -> Result<Launched> {
+    let mark = target_dir().join("bench-app/ready");
+    let _ = std::fs::remove_file(&mark);
+    let _ = server.take();
+    let mut cmd = match subject {
+        Subject::MiniBrowser => {
+            let mut cmd = Command::new(MINIBROWSER);
+            cmd.arg(&server.url);
+            cmd
+        }
+        Subject::App { data } => {
+            let mut cmd = Command::new(app);
+            cmd.env("CDS_DATA_DIR", data)
+                .env("CDS_API_URL", api)
+                .env("CDS_HTTP_TIMEOUT_MS", "1000")
+                .env("CDS_READY_FILE", &mark);
+            cmd
+        }
+    };
+    cmd.env("DISPLAY", display)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let started = unix_ms();
+    let child = cmd.spawn().map_err(|err| {
+        format!(
+            "cannot start {}: {err}",
+            cmd.get_program().to_string_lossy()
+        )
+    })?;
+    let deadline = Instant::now() + READY_WITHIN;
+    loop {
+        let ready = match subject {
+            Subject::MiniBrowser => server.take().map(|at| (at, None)),
+            Subject::App { .. } => std::fs::read_to_string(&mark).ok().and_then(|line| {
+                let times: Vec<u128> = line
+                    .split_whitespace()
+                    .filter_map(|t| t.parse().ok())
+                    .collect();
+                match times[..] {
+                    [setup, first, ready] => Some((ready, Some((setup, first)))),
+                    _ => None,
+                }
+            }),
+        };
+        if let Some((at, steps)) = ready {
+            return Ok(Launched {
+                child,
+                ms: at.saturating_sub(started),
+                steps: steps.map(|(setup, first)| {
+                    (setup.saturating_sub(started), first.saturating_sub(started))
+                }),
+            });
+        }
+        if Instant::now() > deadline {
+            stop(child);
+            return Err("no ready mark within 30 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn stats(values: &mut [u128]) -> (u128, u128, u128) {
+    values.sort_unstable();
+    let median = values.get(values.len() / 2).copied().unwrap_or(0);
+    (
+        median,
+        values.first().copied().unwrap_or(0),
+        values.last().copied().unwrap_or(0),
+    )
+}
+
+fn gzip_len(path: &Path) -> u64 {
+    Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .map_or(0, |out| out.stdout.len() as u64)
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn ratio(a: u128, b: u128) -> String {
+    if b == 0 {
+        "—".into()
+    } else {
+        format!("{:.2}×", a as f64 / b as f64)
+    }
+}
+
+pub fn app() -> Result {
+    setup::setup(setup::Needs::Run)?;
+    if !Path::new(MINIBROWSER).is_file() {
+        return Err(format!("{MINIBROWSER} is missing (libwebkit2gtk-4.1-0)"));
+    }
+    ui::build()?;
+    let deb = package::build()?;
+    let app = target_dir().join("release/cong-dan-so");
+    let display = proc::virtual_display("1280x1024x24")?;
+    let display_name = display
+        .as_ref()
+        .map(|(_, name)| name.clone())
+        .or_else(|| std::env::var("DISPLAY").ok())
+        .unwrap_or_default();
+    let server = PageServer::start()?;
+    // Nothing answers at the API: the home screen comes from the device.
+    let api = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|addr| format!("http://{addr}/"))
+        .map_err(|err| err.to_string())?;
+    let work = target_dir().join("bench-app");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(|err| format!("{}: {err}", work.display()))?;
+    let existing = work.join("existing");
+    // The existing data folder: one start first, then kept.
+    stop(
+        launch(
+            &Subject::App {
+                data: existing.clone(),
+            },
+            &app,
+            &server,
+            &display_name,
+            &api,
+        )?
+        .child,
+    );
+
+    step(&format!(
+        "start: exec to the first interactive screen, {ROUNDS} interleaved rounds"
+    ));
+    let mut mini = Vec::new();
+    let mut empty = Vec::new();
+    let mut kept = Vec::new();
+    let (mut setups, mut firsts) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let fresh = work.join(format!("empty-{round}"));
+        let mut order = [0, 1, 2];
+        order.rotate_left(round % 3);
+        for which in order {
+            let (subject, into) = match which {
+                0 => (Subject::MiniBrowser, &mut mini),
+                1 => (
+                    Subject::App {
+                        data: fresh.clone(),
+                    },
+                    &mut empty,
+                ),
+                _ => (
+                    Subject::App {
+                        data: existing.clone(),
+                    },
+                    &mut kept,
+                ),
+            };
+            let launched = launch(&subject, &app, &server, &display_name, &api)?;
+            into.push(launched.ms);
+            if let Some((setup, first)) = launched.steps {
+                setups.push(setup);
+                firsts.push(first);
+            }
+            stop(launched.child);
+        }
+    }
+    let (m, m_min, m_max) = stats(&mut mini);
+    let (e, e_min, e_max) = stats(&mut empty);
+    let (k, k_min, k_max) = stats(&mut kept);
+    println!("\n| start (ms) | median | min | max | vs MiniBrowser |");
+    println!("|---|---:|---:|---:|---:|");
+    println!("| MiniBrowser, static page | {m} | {m_min} | {m_max} | 1.00× |");
+    println!(
+        "| app, empty data folder | {e} | {e_min} | {e_max} | {} |",
+        ratio(e, m)
+    );
+    println!(
+        "| app, existing data folder | {k} | {k_min} | {k_max} | {} |",
+        ratio(k, m)
+    );
+    let (s, s_min, s_max) = stats(&mut setups);
+    let (f, f_min, f_max) = stats(&mut firsts);
+    println!("\n| the app's steps (ms from exec, both folders) | median | min | max |");
+    println!("|---|---:|---:|---:|");
+    println!("| shell set up (Tauri, GTK) | {s} | {s_min} | {s_max} |");
+    println!("| UI's first command (page, wasm loaded and started) | {f} | {f_min} | {f_max} |");
+    println!(
+        "| home tiles painted (engine opened, home read, drawn) | {} | — | — |",
+        (e + k) / 2
+    );
+
+    step(&format!(
+        "idle memory: PSS of all processes after {} s on the first screen",
+        IDLE.as_secs()
+    ));
+    let mut memory = Vec::new();
+    for subject in [
+        Subject::MiniBrowser,
+        Subject::App {
+            data: existing.clone(),
+        },
+    ] {
+        let launched = launch(&subject, &app, &server, &display_name, &api)?;
+        std::thread::sleep(IDLE);
+        let pid = launched.child.id();
+        memory.push((pss_kib(pid), descendants(pid).len()));
+        stop(launched.child);
+    }
+    let (mini_kib, mini_procs) = memory[0];
+    let (app_kib, app_procs) = memory[1];
+    println!("\n| idle memory | PSS (MiB) | processes | vs MiniBrowser |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| MiniBrowser, static page | {} | {mini_procs} | 1.00× |",
+        mini_kib / 1024
+    );
+    println!(
+        "| app, home screen | {} | {app_procs} | {} |",
+        app_kib / 1024,
+        ratio(u128::from(app_kib), u128::from(mini_kib))
+    );
+
+    step("UI bundle and package");
+    println!("\n| file | raw (KiB) | gzip -9 (KiB) |");
+    println!("|---|---:|---:|");
+    let dist = root().join("app/dist");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dist)
+        .map_err(|err| format!("{}: {err}", dist.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm" || x == "js"))
+        .collect();
+    files.sort();
+    for file in files {
+        let raw = std::fs::metadata(&file).map_or(0, |m| m.len());
+        println!(
+            "| {} | {} | {} |",
+            file.file_name().unwrap_or_default().to_string_lossy(),
+            raw / 1024,
+            gzip_len(&file) / 1024
+        );
+    }
+    let deb_bytes = std::fs::metadata(&deb).map_or(0, |m| m.len());
+    println!(
+        "| {} | {} | — |",
+        deb.file_name().unwrap_or_default().to_string_lossy(),
+        deb_bytes / 1024
+    );
+    by_crate()
+}
+
+/// twiggy from crates.io (it reads the wasm's function names).
+const TWIGGY_VERSION: &str = "0.7.0";
+
+/// The crate a function's symbol belongs to: its first path segment
+/// (`<impl … for X>` counts as the crate of its first segment too).
+fn crate_of(name: &str) -> &str {
+    if name.starts_with("data[") {
+        return "(data)";
+    }
+    let name = name.trim_start_matches(['<', '&', '*', ' ']);
+    let end = name
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(name.len());
+    match &name[..end] {
+        "" => "(other)",
+        "impl" | "dyn" | "mut" | "const" => "(generic)",
+        head if name[end..].starts_with("::") => head,
+        _ => "(other)",
+    }
+}
+
+/// Code and data bytes of the UI's wasm by crate, before wasm-opt (which
+/// drops the names it needs): where the bytes go.
+fn by_crate() -> Result {
+    if !proc::on_path("twiggy") {
+        step(&format!(
+            "installing twiggy {TWIGGY_VERSION} (cargo install)"
+        ));
+        proc::run(Command::new("cargo").args([
+            "install",
+            "twiggy",
+            "--locked",
+            "--version",
+            TWIGGY_VERSION,
+        ]))?;
+    }
+    let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/cds-app.wasm");
+    let out = Command::new("twiggy")
+        .args(["top", "-n", "1000000", "--format", "json"])
+        .arg(&wasm)
+        .output()
+        .map_err(|err| format!("twiggy: {err}"))?;
+    let items: Vec<serde_json::Value> =
+        serde_json::from_slice(&out.stdout).map_err(|err| format!("twiggy's answer: {err}"))?;
+    let mut sizes: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    for item in &items {
+        let name = item["name"].as_str().unwrap_or_default();
+        // Name and custom sections: wasm-opt and wasm-bindgen remove them.
+        if name.contains("subsection") || name.starts_with("custom section") {
+            continue;
+        }
+        *sizes.entry(crate_of(name).to_owned()).or_default() +=
+            item["shallow_size"].as_u64().unwrap_or(0);
+    }
+    let total: u64 = sizes.values().sum();
+    let mut sorted: Vec<(String, u64)> = sizes.into_iter().collect();
+    sorted.sort_by_key(|(_, bytes)| std::cmp::Reverse(*bytes));
+    println!("\n| UI wasm by crate (before wasm-opt) | KiB | share |");
+    println!("|---|---:|---:|");
+    for (name, bytes) in sorted.iter().take(15) {
+        #[allow(clippy::cast_precision_loss)]
+        let share = 100.0 * *bytes as f64 / total.max(1) as f64;
+        println!("| {name} | {} | {share:.1}% |", bytes / 1024);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crate_of;
+
+    #[test]
+    fn symbols_are_counted_to_their_crate() {
+        assert_eq!(crate_of("tachys::view::Render::build::h1"), "tachys");
+        assert_eq!(
+            crate_of("<core::marker::PhantomData<T> as serde::de::DeserializeSeed>::deserialize"),
+            "core"
+        );
+        assert_eq!(crate_of("data[0]"), "(data)");
+        assert_eq!(crate_of("memcpy"), "(other)");
+        assert_eq!(crate_of("<impl Foo for Bar>::x"), "(generic)");
+    }
+}
