@@ -18,12 +18,12 @@ use cds_provincial_api::alerts::{Alert, NewAlert};
 use super::{ConsoleError, Lang, Staff, audit, csrf, html, html::esc};
 use crate::{AppState, alerts, areas, time};
 
-/// Vietnam's offset from UTC.
-const VN_OFFSET_MS: i64 = 7 * 3_600_000;
-
 /// `YYYY-MM-DDTHH:MM` in Vietnam's time, for a `datetime-local` field.
 fn local(ms: i64) -> String {
-    time::iso(ms + VN_OFFSET_MS).chars().take(16).collect()
+    time::iso(ms + html::VN_OFFSET_MS)
+        .chars()
+        .take(16)
+        .collect()
 }
 
 /// A `datetime-local` value read as Vietnam's time, as ISO 8601.

@@ -82,7 +82,7 @@ pub async fn page(State(state): State<AppState>, staff: Staff) -> Result<Respons
         .iter()
         .map(|(at, who, action, target, detail)| {
             vec![
-                esc(&time::iso(*at)),
+                esc(&html::when(*at)),
                 esc(who),
                 esc(action),
                 esc(target),

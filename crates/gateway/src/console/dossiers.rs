@@ -98,7 +98,7 @@ pub async fn list(
                 esc(agency),
                 esc(status_name(lang, status)),
                 esc(&time::date(*due)),
-                esc(&time::iso(*updated)),
+                esc(&html::when(*updated)),
             ]
         })
         .collect();
@@ -172,7 +172,7 @@ pub async fn page(
         .iter()
         .map(|(at, status, step, note, actor)| {
             vec![
-                esc(&time::iso(*at)),
+                esc(&html::when(*at)),
                 esc(status_name(lang, status)),
                 esc(step),
                 esc(note),

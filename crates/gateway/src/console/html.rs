@@ -20,6 +20,31 @@ pub fn esc(text: &str) -> String {
     out
 }
 
+/// Vietnam's offset from UTC (no daylight saving).
+pub const VN_OFFSET_MS: i64 = 7 * 3_600_000;
+
+/// A moment as staff in Vietnam read it: `29/11/2026 04:47` (local time).
+pub fn when(ms: i64) -> String {
+    let iso = crate::time::iso(ms + VN_OFFSET_MS);
+    format!(
+        "{}/{}/{} {}",
+        &iso[8..10],
+        &iso[5..7],
+        &iso[0..4],
+        &iso[11..16]
+    )
+}
+
+/// A day in Vietnam's calendar: `29/11/2026`.
+pub fn day(ms: i64) -> String {
+    when(ms)[..10].to_owned()
+}
+
+/// An ISO 8601 date from the API as [`when`] says it (as given if unreadable).
+pub fn when_text(iso: &str) -> String {
+    cds_domain::time::parse(iso).map_or_else(|| iso.to_owned(), when)
+}
+
 /// A query-string value percent-encoded (for links that carry filters).
 pub fn url_value(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
@@ -200,5 +225,15 @@ mod tests {
             esc("<script>alert('x')</script> & \"y\""),
             "&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; &quot;y&quot;"
         );
+    }
+
+    #[test]
+    fn moments_are_said_in_vietnams_time() {
+        // 21:47 UTC on the 29th is 04:47 on the 30th in Vietnam.
+        let ms = cds_domain::time::parse("2026-11-29T21:47:38Z").unwrap_or_default();
+        assert_eq!(when(ms), "30/11/2026 04:47");
+        assert_eq!(day(ms), "30/11/2026");
+        assert_eq!(when_text("2026-11-29T21:47:38Z"), "30/11/2026 04:47");
+        assert_eq!(when_text("không rõ"), "không rõ");
     }
 }

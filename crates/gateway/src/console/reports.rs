@@ -264,7 +264,7 @@ pub async fn queue(
         .iter()
         .take(MAX_ROWS)
         .map(|row| {
-            let expected = row.expected_ms.map(time::iso).unwrap_or_default();
+            let expected = row.expected_ms.map(html::day).unwrap_or_default();
             let expected = if row.overdue(now) {
                 format!(
                     "<span class=\"overdue\">{} ({})</span>",
@@ -281,7 +281,7 @@ pub async fn queue(
                 esc(row.ward.as_ref().map_or("", |(_, name)| name.as_str())),
                 esc(status_name(lang, row.status)),
                 esc(&row.agency),
-                esc(&time::iso(row.requested_ms)),
+                esc(&html::when(row.requested_ms)),
                 expected,
             ]
         })
@@ -429,10 +429,17 @@ fn report_body(
         "reports.agency",
         request.agency_responsible.as_deref().unwrap_or_default(),
     );
-    item("reports.received", &request.requested_datetime);
+    item(
+        "reports.received",
+        &html::when_text(&request.requested_datetime),
+    );
     item(
         "reports.expected",
-        request.expected_datetime.as_deref().unwrap_or_default(),
+        &request
+            .expected_datetime
+            .as_deref()
+            .map(html::when_text)
+            .unwrap_or_default(),
     );
     item(
         "report.answer",
@@ -470,7 +477,7 @@ fn report_body(
             let status = DetailedStatus::parse(&change.status)
                 .map_or(change.status.clone(), |s| status_name(lang, s).to_owned());
             vec![
-                esc(&time::iso(change.at_ms)),
+                esc(&html::when(change.at_ms)),
                 esc(&status),
                 esc(&change.note),
                 esc(&change.agency),
