@@ -147,7 +147,11 @@ fn stop(mut child: Child) {
     let all = descendants(child.id());
     let _ = child.kill();
     for pid in all.iter().skip(1) {
-        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        // Some have ended with their parent already: say nothing of those.
+        let _ = Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .stderr(Stdio::null())
+            .status();
     }
     let _ = child.wait();
 }
@@ -161,8 +165,9 @@ struct Launched {
     child: Child,
     /// From exec to the mark.
     ms: u128,
-    /// The app's steps from exec: the shell set up, the UI's first command.
-    steps: Option<(u128, u128)>,
+    /// The app's steps from exec: the shell set up, the UI's first command,
+    /// the home screen answered.
+    steps: Option<[u128; 3]>,
 }
 
 /// Starts the subject and waits for its mark; the time from exec to it.
@@ -211,7 +216,7 @@ fn launch(
                     .filter_map(|t| t.parse().ok())
                     .collect();
                 match times[..] {
-                    [setup, first, ready] => Some((ready, Some((setup, first)))),
+                    [setup, first, home, ready] => Some((ready, Some([setup, first, home]))),
                     _ => None,
                 }
             }),
@@ -220,9 +225,7 @@ fn launch(
             return Ok(Launched {
                 child,
                 ms: at.saturating_sub(started),
-                steps: steps.map(|(setup, first)| {
-                    (setup.saturating_sub(started), first.saturating_sub(started))
-                }),
+                steps: steps.map(|times| times.map(|at| at.saturating_sub(started))),
             });
         }
         if Instant::now() > deadline {
@@ -304,7 +307,7 @@ pub fn app() -> Result {
     let mut mini = Vec::new();
     let mut empty = Vec::new();
     let mut kept = Vec::new();
-    let (mut setups, mut firsts) = (Vec::new(), Vec::new());
+    let (mut setups, mut firsts, mut homes) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         let fresh = work.join(format!("empty-{round}"));
         let mut order = [0, 1, 2];
@@ -327,9 +330,10 @@ pub fn app() -> Result {
             };
             let launched = launch(&subject, &app, &server, &display_name, &api)?;
             into.push(launched.ms);
-            if let Some((setup, first)) = launched.steps {
+            if let Some([setup, first, home]) = launched.steps {
                 setups.push(setup);
                 firsts.push(first);
+                homes.push(home);
             }
             stop(launched.child);
         }
@@ -350,12 +354,14 @@ pub fn app() -> Result {
     );
     let (s, s_min, s_max) = stats(&mut setups);
     let (f, f_min, f_max) = stats(&mut firsts);
+    let (h, h_min, h_max) = stats(&mut homes);
     println!("\n| the app's steps (ms from exec, both folders) | median | min | max |");
     println!("|---|---:|---:|---:|");
     println!("| shell set up (Tauri, GTK) | {s} | {s_min} | {s_max} |");
     println!("| UI's first command (page, wasm loaded and started) | {f} | {f_min} | {f_max} |");
+    println!("| home screen answered (engine opened, home read) | {h} | {h_min} | {h_max} |");
     println!(
-        "| home tiles painted (engine opened, home read, drawn) | {} | — | — |",
+        "| home tiles painted (the answer read, drawn, two frames) | {} | — | — |",
         (e + k) / 2
     );
 

@@ -17,7 +17,9 @@ pub async fn load_home(
 ) -> Result<HomeScreen, UiError> {
     let LoadHomeRequest {} = request;
     shell.ui_started();
-    shell.core().await?.load_home().await.map_err(ui_error)
+    let home = shell.core().await?.load_home().await.map_err(ui_error)?;
+    shell.home_answered();
+    Ok(home)
 }
 
 #[tauri::command]
