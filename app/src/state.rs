@@ -148,7 +148,9 @@ impl AppState {
         });
     }
 
-    /// Loads the home screen from the device, then asks the API for news.
+    /// Loads the home screen from the device; once it is painted, the
+    /// inbox count, the alert banner and the API's news (the first screen
+    /// first: each of them draws the home screen again).
     pub fn start(self) {
         self.error.set(None);
         spawn_local(async move {
@@ -156,9 +158,13 @@ impl AppState {
                 Ok(home) => self.show_home(home),
                 Err(err) => return self.error.set(Some(err)),
             }
-            self.count_unread();
-            self.alert_banner_check();
-            self.refresh().await;
+            after_paint(move || {
+                spawn_local(async move {
+                    self.count_unread();
+                    self.alert_banner_check();
+                    self.refresh().await;
+                });
+            });
         });
     }
 
@@ -256,14 +262,18 @@ fn mark_ready_after_paint() {
     if MARKED.swap(true, Ordering::Relaxed) {
         return;
     }
-    request_animation_frame(|| {
-        request_animation_frame(|| {
-            spawn_local(async {
-                // Only a measurement depends on it: nothing to tell the user.
-                let _ = ipc::call::<cds_ipc::MarkReady>(&cds_ipc::Empty {}).await;
-            });
+    after_paint(|| {
+        spawn_local(async {
+            // Only a measurement depends on it: nothing to tell the user.
+            let _ = ipc::call::<cds_ipc::MarkReady>(&cds_ipc::Empty {}).await;
         });
     });
+}
+
+/// Runs `then` once what is set now has been painted: two animation frames
+/// on (the first runs before the paint).
+fn after_paint(then: impl FnOnce() + 'static) {
+    request_animation_frame(move || request_animation_frame(then));
 }
 
 impl Default for AppState {
