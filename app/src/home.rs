@@ -15,11 +15,17 @@ use crate::{
 #[component]
 pub fn HomePage() -> impl IntoView {
     let state = expect_context::<AppState>();
+    // The blocks are drawn again only when the catalogue or the language
+    // changes, not when the connection's state or the choices do.
+    let shown = Memo::new(move |_| {
+        state.home.with(|home| {
+            home.as_ref()
+                .map(|home| (home.language, home.catalogue.clone()))
+        })
+    });
     move || {
-        state.home.get().map(|home| {
-            let lang = home.language;
-            let blocks = home
-                .catalogue
+        shown.get().map(|(lang, catalogue)| {
+            let blocks = catalogue
                 .blocks
                 .iter()
                 .map(|block| block_view(state, lang, block))
@@ -27,7 +33,7 @@ pub fn HomePage() -> impl IntoView {
             view! {
                 <h1 class="visually-hidden">{state.t(Key::AppName)}</h1>
                 <crate::alerts::AlertBanner />
-                <StatusLine home=home.clone() />
+                <StatusLine />
                 <SyncLine />
                 <InboxLine />
                 <h2 class="visually-hidden">{state.t(Key::HomeServicesHeading)}</h2>
@@ -39,8 +45,16 @@ pub fn HomePage() -> impl IntoView {
 
 /// Says whether the list is fresh, being checked, or shown offline from storage.
 #[component]
-fn StatusLine(home: HomeScreen) -> impl IntoView {
+fn StatusLine() -> impl IntoView {
     let state = expect_context::<AppState>();
+    move || {
+        state
+            .home
+            .with(|home| home.as_ref().map(|home| status_view(state, home)))
+    }
+}
+
+fn status_view(state: AppState, home: &HomeScreen) -> AnyView {
     let lang = home.language;
     let saved_at = match home.source {
         CatalogueSource::Cache { fetched_at_ms } => Some(i18n::fill(
