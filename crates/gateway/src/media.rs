@@ -185,7 +185,8 @@ impl MediaDir {
         self.0.join(hash)
     }
 
-    /// Writes the file (durably, under its hash) and records it; returns the hash.
+    /// Writes the file (durably: its bytes and its name in the folder,
+    /// under its hash) and records it; returns the hash.
     pub fn store(
         &self,
         conn: &Connection,
@@ -202,6 +203,11 @@ impl MediaDir {
             file.write_all(bytes).map_err(io)?;
             file.sync_all().map_err(io)?;
             fs::rename(&temp, &path).map_err(io)?;
+            // The rename is durable once the folder is: before the record
+            // that names the file is committed.
+            File::open(&self.0)
+                .and_then(|folder| folder.sync_all())
+                .map_err(io)?;
         }
         conn.execute(
             "INSERT OR IGNORE INTO media (hash, mime, bytes, width, height, created_ms)
