@@ -194,35 +194,55 @@ impl MediaDir {
         sniffed: Sniffed,
     ) -> Result<String, crate::db::DbError> {
         let hash = hex(&Sha256::digest(bytes));
-        let path = self.path(&hash);
-        if !path.is_file() {
-            let io = |err: std::io::Error| crate::db::DbError::Folder(self.0.clone(), err);
-            fs::create_dir_all(&self.0).map_err(io)?;
-            let temp = self.0.join(format!("tmp-{hash}"));
-            let mut file = File::create(&temp).map_err(io)?;
-            file.write_all(bytes).map_err(io)?;
-            file.sync_all().map_err(io)?;
-            fs::rename(&temp, &path).map_err(io)?;
-            // The rename is durable once the folder is: before the record
-            // that names the file is committed.
-            File::open(&self.0)
-                .and_then(|folder| folder.sync_all())
-                .map_err(io)?;
-        }
-        conn.execute(
-            "INSERT OR IGNORE INTO media (hash, mime, bytes, width, height, created_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                hash,
-                sniffed.mime,
-                i64::try_from(bytes.len()).unwrap_or(i64::MAX),
-                sniffed.width,
-                sniffed.height,
-                time::now_ms()
-            ],
-        )?;
+        self.write(bytes, &hash)?;
+        record(conn, &hash, bytes.len(), sniffed)?;
         Ok(hash)
     }
+
+    /// Writes the file named `hash` (the SHA-256 of `bytes`) durably — its
+    /// bytes, then its name in the folder — unless it is there already.
+    /// Needs no database: the intake writes photos before it takes the
+    /// database's lock, and before the record that names them.
+    pub fn write(&self, bytes: &[u8], hash: &str) -> Result<(), crate::db::DbError> {
+        let path = self.path(hash);
+        if path.is_file() {
+            return Ok(());
+        }
+        let io = |err: std::io::Error| crate::db::DbError::Folder(self.0.clone(), err);
+        fs::create_dir_all(&self.0).map_err(io)?;
+        // A name of its own per writer: two requests with the same photo
+        // may write it at once; the rename makes either one the file.
+        let temp = self
+            .0
+            .join(format!("tmp-{hash}-{:?}", std::thread::current().id()));
+        let mut file = File::create(&temp).map_err(io)?;
+        file.write_all(bytes).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        fs::rename(&temp, &path).map_err(io)?;
+        // The rename is durable once the folder is: before the record
+        // that names the file is committed.
+        File::open(&self.0)
+            .and_then(|folder| folder.sync_all())
+            .map_err(io)?;
+        Ok(())
+    }
+}
+
+/// Records a written file (once: a second record of the same hash is a no-op).
+pub fn record(conn: &Connection, hash: &str, len: usize, sniffed: Sniffed) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO media (hash, mime, bytes, width, height, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            hash,
+            sniffed.mime,
+            i64::try_from(len).unwrap_or(i64::MAX),
+            sniffed.width,
+            sniffed.height,
+            time::now_ms()
+        ],
+    )?;
+    Ok(())
 }
 
 /// `GET /media/{hash}`: a stored photo.

@@ -15,7 +15,22 @@ pub(super) struct NewRequest {
     contact: BTreeMap<String, String>,
     idempotency_key: Option<String>,
     body_hash: String,
-    media: Vec<(axum::body::Bytes, media::Sniffed)>,
+    /// Each photo with its kind and its SHA-256 (its file's name).
+    media: Vec<(axum::body::Bytes, media::Sniffed, String)>,
+}
+
+impl NewRequest {
+    /// Writes the photos' files (before the record that names them, and
+    /// outside the database's lock).
+    pub(super) fn write_photos(
+        &self,
+        media_dir: &media::MediaDir,
+    ) -> Result<(), crate::db::DbError> {
+        for (bytes, _, hash) in &self.media {
+            media_dir.write(bytes, hash)?;
+        }
+        Ok(())
+    }
 }
 
 pub(super) fn coordinate(name: &str, value: &str, limit: f64) -> Result<f64, ApiFailure> {
@@ -221,7 +236,8 @@ pub(super) fn validate(
             ),
             _ => bad(format!("media {}: {err}", index + 1)),
         })?;
-        media.push((bytes, sniffed));
+        let digest = Sha256::digest(&bytes);
+        media.push((bytes, sniffed, digest));
     }
 
     // What the request says, independent of field order: the replay check.
@@ -238,9 +254,14 @@ pub(super) fn validate(
         digest.update(value.as_bytes());
         digest.update([0]);
     }
-    for (bytes, _) in &media {
-        digest.update(Sha256::digest(bytes));
+    // Each photo's digest (as stored requests' body hashes were made).
+    for (_, _, photo) in &media {
+        digest.update(photo);
     }
+    let media = media
+        .into_iter()
+        .map(|(bytes, sniffed, photo)| (bytes, sniffed, hex(&photo)))
+        .collect();
 
     Ok(NewRequest {
         api_key_id,
@@ -267,9 +288,9 @@ pub(super) enum Stored {
     Conflict,
 }
 
+/// Stores a request whose photos are written (`NewRequest::write_photos`).
 pub(super) fn store(
     conn: &mut Connection,
-    media_dir: &media::MediaDir,
     request: NewRequest,
 ) -> Result<Stored, crate::db::DbError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -290,8 +311,9 @@ pub(super) fn store(
         }
     }
     let mut hashes = Vec::new();
-    for (bytes, sniffed) in &request.media {
-        hashes.push(media_dir.store(&tx, bytes, *sniffed)?);
+    for (bytes, sniffed, hash) in &request.media {
+        media::record(&tx, hash, bytes.len(), *sniffed)?;
+        hashes.push(hash.clone());
     }
     let token = auth::new_secret().map_err(crate::db::DbError::Worker)?[..32].to_owned();
     let now = time::now_ms();

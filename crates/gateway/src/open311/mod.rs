@@ -196,12 +196,21 @@ pub async fn post_request(
     let form = form::read(request, &state, MAX_MEDIA).await?;
     let media_dir = state.media.clone();
     let ignore_keys = state.ignore_idempotency_keys;
+    let new = state
+        .db
+        .call_with(move |conn| validate(conn, &headers, &query, form, ignore_keys))
+        .await?;
+    // The photos' files first, outside the database's lock (their fsyncs
+    // are most of a request's time): only for a request found valid, so
+    // that nobody without a key can fill the disk. Content-addressed: a
+    // replay writes nothing new; a request refused as a conflict may leave
+    // a file no record names (harmless, and only with a valid key).
+    let new = tokio::task::spawn_blocking(move || new.write_photos(&media_dir).map(|()| new))
+        .await
+        .map_err(|err| ApiFailure::from(crate::db::DbError::Worker(err.to_string())))??;
     let outcome = state
         .db
-        .call_with(move |conn| {
-            let new = validate(conn, &headers, &query, form, ignore_keys)?;
-            Ok(store(conn, &media_dir, new)?)
-        })
+        .call_with(move |conn| Ok(store(conn, new)?))
         .await?;
     let id = match outcome {
         Stored::New(id) | Stored::Replay(id) => id,
