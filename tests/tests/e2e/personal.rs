@@ -284,6 +284,7 @@ fn an_api_address_is_checked_then_used_and_my_data_erased_once_named() {
         said.contains("Đã xoá").then_some(())
     });
     assert_eq!(drafts(&session), 0);
+    visit(&session, &env, "76-settings-erased-vi");
     // The address is the installer's choice, not the resident's data: kept.
     assert_eq!(session.wait_for("#api-in-force").text(), url);
     session.quit();
