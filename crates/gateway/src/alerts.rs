@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 
+use crate::sql::{Conn, Optional, params};
 use axum::{
     Json,
     extract::{Path, RawQuery, State},
@@ -14,7 +15,6 @@ use axum::{
 };
 use cds_domain::{LocalizedText, alerts as rules};
 use cds_provincial_api::alerts::{Alert, NewAlert};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{ApiFailure, AppState, auth, content::with_etag, db::DbError, form, staff, time};
 
@@ -155,7 +155,7 @@ pub fn check(new: NewAlert, now: i64) -> Result<Alert, ApiFailure> {
 
 /// The time of a new version of alert `id`: now, or a second after its last
 /// version (dates on the wire count seconds: a client must see it change).
-fn forward(conn: &Connection, id: Option<&str>, now: i64) -> Result<i64, DbError> {
+fn forward(conn: &Conn, id: Option<&str>, now: i64) -> Result<i64, DbError> {
     let last: Option<i64> = match id {
         Some(id) => conn
             .query_row("SELECT updated_ms FROM alerts WHERE id = ?1", [id], |row| {
@@ -168,7 +168,7 @@ fn forward(conn: &Connection, id: Option<&str>, now: i64) -> Result<i64, DbError
 }
 
 /// Stores (or replaces) an alert.
-pub fn store(conn: &Connection, alert: &Alert, author: &str, now: i64) -> Result<(), DbError> {
+pub fn store(conn: &Conn, alert: &Alert, author: &str, now: i64) -> Result<(), DbError> {
     let until = time::parse(&alert.valid_until).unwrap_or(now);
     conn.execute(
         "INSERT INTO alerts (id, body, valid_until_ms, updated_ms, author) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -181,12 +181,7 @@ pub fn store(conn: &Connection, alert: &Alert, author: &str, now: i64) -> Result
 
 /// Checks and stores a new alert (or a new version of one) published by
 /// staff member `staff`: the API's and the console's one path.
-pub fn publish_by(
-    conn: &Connection,
-    new: NewAlert,
-    staff: &str,
-    now: i64,
-) -> Result<Alert, ApiFailure> {
+pub fn publish_by(conn: &Conn, new: NewAlert, staff: &str, now: i64) -> Result<Alert, ApiFailure> {
     let version = forward(conn, new.id.as_deref(), now)?;
     let mut alert = check(new, now)?;
     alert.updated_datetime = time::iso(version);
@@ -195,7 +190,7 @@ pub fn publish_by(
 }
 
 /// Alert `id` as stored, if any.
-pub fn find(conn: &Connection, id: &str) -> Result<Option<Alert>, DbError> {
+pub fn find(conn: &Conn, id: &str) -> Result<Option<Alert>, DbError> {
     let body: Option<String> = conn
         .query_row("SELECT body FROM alerts WHERE id = ?1", [id], |row| {
             row.get(0)
@@ -206,7 +201,7 @@ pub fn find(conn: &Connection, id: &str) -> Result<Option<Alert>, DbError> {
 
 /// Ends alert `id` now (staff member `staff`); it leaves residents' lists
 /// at their next pull.
-pub fn expire_by(conn: &Connection, id: &str, staff: &str, now: i64) -> Result<Alert, ApiFailure> {
+pub fn expire_by(conn: &Conn, id: &str, staff: &str, now: i64) -> Result<Alert, ApiFailure> {
     let mut alert = find(conn, id)?
         .ok_or_else(|| ApiFailure::new(StatusCode::NOT_FOUND, "no alert with that id"))?;
     let version = forward(conn, Some(&alert.id), now)?;
@@ -219,7 +214,7 @@ pub fn expire_by(conn: &Connection, id: &str, staff: &str, now: i64) -> Result<A
 /// Seeds the demo alerts (`seed/alerts.json`: times as `from_hours` and
 /// `until_hours` from the moment of seeding); an alert already over is
 /// stored too (it is never served).
-pub fn seed_demo(conn: &Connection, now: i64) -> Result<(), DbError> {
+pub fn seed_demo(conn: &Conn, now: i64) -> Result<(), DbError> {
     const HOUR: i64 = 3_600_000;
     let demo: Vec<serde_json::Value> =
         serde_json::from_slice(DEMO_ALERTS).map_err(|err| DbError::Demo(err.to_string()))?;

@@ -2,9 +2,9 @@
 //! warnings, digital-skills lessons and step-by-step guides, each guide step
 //! with an illustration drawn here and served like any photo.
 
+use crate::sql::Conn;
 use cds_domain::LocalizedText;
 use cds_provincial_api::content::{Article, GuideStep};
-use rusqlite::Connection;
 use serde::Deserialize;
 
 use crate::{
@@ -84,7 +84,7 @@ fn parse(bytes: &[u8]) -> Result<Seed, DbError> {
 }
 
 /// Stores the demo articles and guides (with their illustrations).
-pub fn seed(conn: &Connection, media_dir: &MediaDir, now_ms: i64) -> Result<usize, DbError> {
+pub fn seed(conn: &Conn, media_dir: &MediaDir, now_ms: i64) -> Result<usize, DbError> {
     let seed = parse(DEMO_AWARENESS)?;
     let mut stored = 0;
     let mut put = |mut article: Article| -> Result<(), DbError> {

@@ -2,13 +2,13 @@
 //! demo seed and the staff console). Alerts are `alerts.rs`; community teams
 //! `teams.rs`.
 
+use crate::sql::{Conn, Optional, params};
 use axum::{
     extract::{RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use cds_provincial_api::{content::Article, etag_header, if_none_match_matches};
-use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::{
@@ -21,7 +21,7 @@ use crate::{
 /// version is dated at least a second after the last (dates on the wire
 /// count seconds: a client pulling `updated_after` must see it). Returns
 /// the time it is dated.
-pub fn store(conn: &Connection, article: &mut Article, now_ms: i64) -> Result<i64, DbError> {
+pub fn store(conn: &Conn, article: &mut Article, now_ms: i64) -> Result<i64, DbError> {
     let last: Option<i64> = conn
         .query_row(
             "SELECT updated_ms FROM content WHERE id = ?1",
@@ -46,7 +46,7 @@ pub fn store(conn: &Connection, article: &mut Article, now_ms: i64) -> Result<i6
 }
 
 /// Article or guide `id`, as stored.
-pub fn find(conn: &Connection, id: &str) -> Result<Option<Article>, DbError> {
+pub fn find(conn: &Conn, id: &str) -> Result<Option<Article>, DbError> {
     let body: Option<String> = conn
         .query_row(
             "SELECT body FROM content WHERE id = ?1 AND kind IN ('article', 'guide')",

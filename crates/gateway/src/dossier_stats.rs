@@ -3,13 +3,13 @@
 //! dossiers open now (and of those, already past due), counted by SQL from
 //! `dossiers` at request time.
 
+use crate::sql::{Conn, params};
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
     response::Response,
 };
 use cds_provincial_api::content::{AgencyOnTime, DossierStats};
-use rusqlite::{Connection, params};
 
 use crate::{ApiFailure, AppState, content::with_etag, time};
 
@@ -22,7 +22,7 @@ pub const PERIOD_DAYS: i64 = 365;
 /// no dossier changes. A dossier is resolved when it has a finished date
 /// (`done` or `returned`), on time when that date is not after its due date;
 /// pending when it has none, overdue when its due date has passed.
-pub fn compute(conn: &Connection, now: i64) -> rusqlite::Result<DossierStats> {
+pub fn compute(conn: &Conn, now: i64) -> crate::sql::Result<DossierStats> {
     let from = (now.div_euclid(DAY_MS) - PERIOD_DAYS) * DAY_MS;
     let mut statement = conn.prepare_cached(
         "SELECT agency, level,
@@ -47,7 +47,7 @@ pub fn compute(conn: &Connection, now: i64) -> rusqlite::Result<DossierStats> {
                 pending_overdue: count(row.get(5)?),
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     Ok(DossierStats {
         from_date: time::date(from),
         to_date: time::date(now),

@@ -4,13 +4,13 @@
 //! finished date, moves `updated_ms` and is written to `dossier_history` in
 //! the same transaction.
 
+use crate::sql::{Conn, Optional, params};
 use axum::{
     Json,
     extract::{Path, State},
     http::{HeaderMap, StatusCode},
 };
 use cds_provincial_api::content::{Dossier, DossierStep, DossierUpdate};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::{ApiFailure, AppState, auth, db::DbError, dossiers, form, staff, time};
 
@@ -70,14 +70,12 @@ pub fn check(mut update: DossierUpdate) -> Result<DossierUpdate, ApiFailure> {
 /// Applies a checked `update` to dossier `code` for staff member `staff`
 /// (the API's and the console's one path); the dossier as it now is.
 pub fn apply(
-    conn: &mut Connection,
+    conn: &Conn,
     code: &str,
     staff: &str,
     update: DossierUpdate,
 ) -> Result<Dossier, ApiFailure> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(DbError::from)?;
+    let tx = conn.transaction().map_err(DbError::from)?;
     let row: Option<(String, String, i64)> = tx
         .query_row(
             "SELECT steps, agency, updated_ms FROM dossiers WHERE code = ?1",

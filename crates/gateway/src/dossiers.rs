@@ -8,13 +8,13 @@ use std::{
     sync::Mutex,
 };
 
+use crate::sql::Optional;
 use axum::{
     extract::{ConnectInfo, Path, RawQuery, State},
     http::StatusCode,
     response::Response,
 };
 use cds_provincial_api::content::{Dossier, DossierStep};
-use rusqlite::OptionalExtension;
 
 use crate::{ApiFailure, AppState, form, time};
 
@@ -79,7 +79,7 @@ const COLUMNS: &str = "code, procedure, agency, received_ms, due_ms, finished_ms
      level, procedure_id, note, updated_ms";
 
 /// A dossier as residents see it, from a row of [`COLUMNS`].
-fn from_row(row: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Dossier> {
+fn from_row(row: &crate::sql::Row, now: i64) -> crate::sql::Result<Dossier> {
     let due: i64 = row.get(4)?;
     let finished: Option<i64> = row.get(5)?;
     let steps: String = row.get(7)?;
@@ -103,11 +103,11 @@ fn from_row(row: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Dossier> {
 }
 
 fn load(
-    conn: &rusqlite::Connection,
+    conn: &crate::sql::Conn,
     code: &str,
     last4: &str,
     now: i64,
-) -> rusqlite::Result<Option<Dossier>> {
+) -> crate::sql::Result<Option<Dossier>> {
     conn.query_row(
         &format!("SELECT {COLUMNS} FROM dossiers WHERE code = ?1 AND phone_last4 = ?2"),
         [code, last4],
@@ -119,10 +119,10 @@ fn load(
 /// The dossier `code` as the lookup answers it, without the second factor:
 /// for staff, who are authenticated otherwise.
 pub fn load_by_code(
-    conn: &rusqlite::Connection,
+    conn: &crate::sql::Conn,
     code: &str,
     now: i64,
-) -> rusqlite::Result<Option<Dossier>> {
+) -> crate::sql::Result<Option<Dossier>> {
     conn.query_row(
         &format!("SELECT {COLUMNS} FROM dossiers WHERE code = ?1"),
         [code],

@@ -70,7 +70,14 @@ impl From<crate::db::DbError> for ApiFailure {
     fn from(err: crate::db::DbError) -> ApiFailure {
         // The detail goes to the log, not to the client.
         log::error!("database: {err}");
-        ApiFailure::new(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable")
+        let failure = ApiFailure::new(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable");
+        if err.is_unavailable() {
+            // Unreachable for now (PostgreSQL restarting, SQLite busy): the
+            // client's retry will find it back.
+            failure.retry_after(crate::db::RETRY_AFTER_SECONDS)
+        } else {
+            failure
+        }
     }
 }
 

@@ -22,11 +22,13 @@ pub mod form;
 pub mod format;
 pub mod illustration;
 pub mod media;
+pub mod migrations;
 pub mod open311;
 pub mod places;
 pub mod procedures;
 pub mod products;
 pub mod seed;
+pub mod sql;
 pub mod staff;
 pub mod teams;
 pub mod time;
@@ -70,6 +72,8 @@ pub struct AppState {
 /// How [`serve_configured`] runs the gateway.
 #[derive(Debug, Clone, Default)]
 pub struct ServeOptions {
+    /// A PostgreSQL database for the records (default: SQLite in the data folder).
+    pub database: Option<String>,
     /// Base of the URLs the gateway hands out (default: the bound address).
     pub public_url: Option<String>,
     /// Stand in for an Open311 server that ignores `Idempotency-Key`, to test
@@ -272,7 +276,8 @@ pub async fn serve_configured(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let dir = data_dir.to_owned();
-    let db = tokio::task::spawn_blocking(move || seed::open(&dir))
+    let location = db::Location::new(data_dir, options.database.as_deref());
+    let db = tokio::task::spawn_blocking(move || seed::open(&location, &dir))
         .await
         .map_err(|err| ServeError::Start(err.to_string()))??;
     let listener = tokio::net::TcpListener::bind(listen)

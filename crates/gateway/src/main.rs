@@ -4,8 +4,9 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use cds_gateway::DEFAULT_LISTEN;
 
-const USAGE: &str = "usage: cds-gateway [--listen ADDR:PORT] [--data DIR] [--public-url URL]
-                   [--ignore-idempotency-keys]
+const USAGE: &str = "usage: cds-gateway [--listen ADDR:PORT] [--data DIR] [--database URL]
+                   [--public-url URL] [--ignore-idempotency-keys]
+       cds-gateway migrate [--data DIR] [--database URL]
        cds-gateway create-api-key NAME [--data DIR]
        cds-gateway create-staff NAME [--login LOGIN (--admin | --agency AGENCY)] [--data DIR]
        cds-gateway create-team-code TEAM WARD DAYS [--data DIR]
@@ -13,7 +14,10 @@ const USAGE: &str = "usage: cds-gateway [--listen ADDR:PORT] [--data DIR] [--pub
        cds-gateway openapi
 
 Serves the provincial API from DIR (created and seeded with the demo province,
-Huế, when empty). Listens on 127.0.0.1:8787 unless told otherwise; prints
+Huế, when empty). --database postgres://USER:PASSWORD@HOST:PORT/NAME (or
+CDS_GATEWAY_DATABASE) keeps the records in PostgreSQL instead of SQLite in
+DIR; any number of gateways may share one. migrate brings the database to
+this version's schema and exits (every start does it too). Listens on 127.0.0.1:8787 unless told otherwise; prints
 'listening on http://ADDR' once it accepts connections.
 --ignore-idempotency-keys (or CDS_GATEWAY_IGNORE_IDEMPOTENCY_KEYS=1) makes it
 behave as an Open311 server that does not know Idempotency-Key, to test
@@ -37,7 +41,8 @@ fn main() -> ExitCode {
         }
     };
     if let Some(command) = args.command.take() {
-        return match run_command(command, &args.data) {
+        let location = cds_gateway::db::Location::new(&args.data, args.database.as_deref());
+        return match run_command(command, &location, &args.data) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
                 eprintln!("cds-gateway: {message}");
@@ -53,6 +58,7 @@ fn main() -> ExitCode {
         }
     };
     let options = cds_gateway::ServeOptions {
+        database: args.database.clone(),
         public_url: args.public_url.clone(),
         ignore_idempotency_keys: args.ignore_idempotency_keys,
     };
@@ -91,6 +97,7 @@ enum Subcommand {
     /// Team name, ward code, days the code is valid.
     CreateTeamCode(String, String, u32),
     SeedDossiers(usize),
+    Migrate,
     OpenApi,
     DeriveAreas,
 }
@@ -99,15 +106,24 @@ struct Args {
     command: Option<Subcommand>,
     listen: SocketAddr,
     data: PathBuf,
+    /// A PostgreSQL address; none: SQLite in `data`.
+    database: Option<String>,
     public_url: Option<String>,
     ignore_idempotency_keys: bool,
 }
+
+/// The environment's PostgreSQL address, if `--database` does not give one.
+const DATABASE_ENV: &str = "CDS_GATEWAY_DATABASE";
 
 /// The environment's word for "ignore idempotency keys", if it says one.
 const IGNORE_KEYS_ENV: &str = "CDS_GATEWAY_IGNORE_IDEMPOTENCY_KEYS";
 
 #[allow(clippy::print_stdout)]
-fn run_command(command: Subcommand, data: &std::path::Path) -> Result<(), String> {
+fn run_command(
+    command: Subcommand,
+    location: &cds_gateway::db::Location,
+    data: &std::path::Path,
+) -> Result<(), String> {
     use cds_gateway::{auth, seed, time};
     if let Subcommand::OpenApi = command {
         print!("{}", cds_gateway::openapi_json());
@@ -118,7 +134,12 @@ fn run_command(command: Subcommand, data: &std::path::Path) -> Result<(), String
         println!("{}", areas.to_geojson());
         return Ok(());
     }
-    let db = seed::open(data).map_err(|err| err.to_string())?;
+    if let Subcommand::Migrate = command {
+        let db = cds_gateway::Db::open(location).map_err(|err| err.to_string())?;
+        println!("{}: schema up to date", db.place());
+        return Ok(());
+    }
+    let db = seed::open(location, data).map_err(|err| err.to_string())?;
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
     let line = runtime
         .block_on(db.call_with(move |conn| {
@@ -172,7 +193,9 @@ fn run_command(command: Subcommand, data: &std::path::Path) -> Result<(), String
                         .map_err(|e| fail(e.to_string()))?;
                     Ok(format!("seeded {made} dossiers"))
                 }
-                Subcommand::OpenApi | Subcommand::DeriveAreas => Ok(String::new()),
+                Subcommand::OpenApi | Subcommand::DeriveAreas | Subcommand::Migrate => {
+                    Ok(String::new())
+                }
             }
         }))
         .map_err(|err| err.description)?;
@@ -185,6 +208,9 @@ impl Args {
         let mut listen = DEFAULT_LISTEN.to_owned();
         let mut data = PathBuf::from("gateway-data");
         let mut public_url = None;
+        let mut database = std::env::var(DATABASE_ENV)
+            .ok()
+            .filter(|url| !url.is_empty());
         let mut command = None;
         let mut login = None;
         let mut agency: Option<Option<String>> = None;
@@ -202,6 +228,8 @@ impl Args {
                 "--listen" => listen = value("ADDR:PORT")?,
                 "--data" => data = value("a folder")?.into(),
                 "--public-url" => public_url = Some(value("a URL")?),
+                "--database" => database = Some(value("a postgres:// URL")?),
+                "migrate" if command.is_none() => command = Some(Subcommand::Migrate),
                 "--ignore-idempotency-keys" => ignore_idempotency_keys = true,
                 "create-api-key" if command.is_none() => {
                     command = Some(Subcommand::CreateApiKey(value("a NAME")?))
@@ -257,6 +285,7 @@ impl Args {
             command,
             listen,
             data,
+            database,
             public_url,
             ignore_idempotency_keys,
         })

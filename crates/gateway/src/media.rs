@@ -8,12 +8,12 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use crate::sql::{Conn, Optional, params};
 use axum::{
     extract::{Path as UrlPath, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::{ApiFailure, AppState, db::hex, time};
@@ -189,7 +189,7 @@ impl MediaDir {
     /// under its hash) and records it; returns the hash.
     pub fn store(
         &self,
-        conn: &Connection,
+        conn: &Conn,
         bytes: &[u8],
         sniffed: Sniffed,
     ) -> Result<String, crate::db::DbError> {
@@ -229,7 +229,7 @@ impl MediaDir {
 }
 
 /// Records a written file (once: a second record of the same hash is a no-op).
-pub fn record(conn: &Connection, hash: &str, len: usize, sniffed: Sniffed) -> rusqlite::Result<()> {
+pub fn record(conn: &Conn, hash: &str, len: usize, sniffed: Sniffed) -> crate::sql::Result<()> {
     conn.execute(
         "INSERT OR IGNORE INTO media (hash, mime, bytes, width, height, created_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

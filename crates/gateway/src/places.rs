@@ -2,13 +2,13 @@
 //! `category`): seeded from `seed/places.json` (real public places of Huế;
 //! their coordinates are approximate and say so).
 
+use crate::sql::{Conn, params};
 use axum::{
     extract::{RawQuery, State},
     http::{HeaderMap, StatusCode},
     response::Response,
 };
 use cds_provincial_api::places::Place;
-use rusqlite::{Connection, params};
 
 use crate::{ApiFailure, AppState, content::with_etag, db::DbError, form, time};
 
@@ -58,7 +58,7 @@ pub fn parse(json: &[u8], now: i64) -> Result<Vec<Place>, String> {
 }
 
 /// Stores places (replacing those with the same id).
-pub fn store(conn: &Connection, places: &[Place], now: i64) -> Result<(), DbError> {
+pub fn store(conn: &Conn, places: &[Place], now: i64) -> Result<(), DbError> {
     let mut statement = conn.prepare(
         "INSERT INTO places (id, category, body, updated_ms) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (id) DO UPDATE SET category = excluded.category, body = excluded.body,
@@ -77,7 +77,7 @@ pub fn store(conn: &Connection, places: &[Place], now: i64) -> Result<(), DbErro
 }
 
 /// Seeds the demo places.
-pub fn seed_demo(conn: &Connection, now: i64) -> Result<(), DbError> {
+pub fn seed_demo(conn: &Conn, now: i64) -> Result<(), DbError> {
     let places = parse(DEMO_PLACES, now).map_err(DbError::Demo)?;
     store(conn, &places, now)?;
     log::info!("seeded {} places", places.len());

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use crate::sql::{Conn, params};
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
@@ -11,7 +12,6 @@ use axum::{
 };
 use cds_domain::LocalizedText;
 use cds_provincial_api::content::Procedure;
-use rusqlite::{Connection, params};
 use serde::Deserialize;
 
 use crate::{ApiFailure, AppState, content::with_etag, time};
@@ -129,7 +129,7 @@ pub fn parse(json: &[u8]) -> Result<Vec<Procedure>, String> {
 }
 
 /// Stores `procedures` in this order (the table is expected empty).
-pub fn store(conn: &Connection, procedures: &[Procedure]) -> Result<(), crate::db::DbError> {
+pub fn store(conn: &Conn, procedures: &[Procedure]) -> Result<(), crate::db::DbError> {
     let mut insert = conn.prepare(
         "INSERT INTO procedures (id, name_vi, level, body, sort) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;

@@ -3,13 +3,13 @@
 //! one batch and its supply-chain steps. Seeded from `seed/products.json`
 //! and `seed/trace.json`.
 
+use crate::sql::{Conn, Optional, params};
 use axum::{
     extract::{Path, RawQuery, State},
     http::{HeaderMap, StatusCode},
     response::Response,
 };
 use cds_provincial_api::products::{Batch, Product, SupplyStep, TraceRecord};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 
 use crate::{ApiFailure, AppState, content::with_etag, db::DbError, form, time};
@@ -94,7 +94,7 @@ fn card_colour(category: &str) -> [u8; 3] {
 
 /// Seeds the demo products (each with a drawn card standing for its photo,
 /// served like any photo) and their batches.
-pub fn seed_demo(conn: &Connection, dir: &std::path::Path, now: i64) -> Result<(), DbError> {
+pub fn seed_demo(conn: &Conn, dir: &std::path::Path, now: i64) -> Result<(), DbError> {
     let mut products = parse_products(DEMO_PRODUCTS, now).map_err(DbError::Demo)?;
     let media = crate::media::MediaDir::new(dir);
     for (i, product) in products.iter_mut().enumerate() {

@@ -5,17 +5,17 @@
 
 use std::path::Path;
 
+use crate::sql::{Conn, Optional, params};
 use cds_domain::Catalogue;
 use cds_provincial_api::{
     DEMO_API_KEY,
     content::{Article, DossierStep, Procedure},
     open311::{Attribute, AttributeValue, Datatype},
 };
-use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{
     auth,
-    db::{self, Db, DbError},
+    db::{self, Db, DbError, Location},
     procedures, time,
 };
 
@@ -30,15 +30,21 @@ const DEMO_DOSSIER_PLAN: &[u8] = include_bytes!("../seed/dossiers.json");
 /// How many dossiers the demo seed generates.
 pub const DEMO_DOSSIERS: usize = 600;
 
-/// Opens the database in `dir` (see [`Db::open`]) and seeds what is missing.
-pub fn open(dir: &Path) -> Result<Db, DbError> {
-    let db = Db::open(dir)?;
-    db.blocking(|conn| seed(conn, dir))?;
+/// Opens the database at `location` (see [`Db::open`]) and seeds what is
+/// missing, the demo's pictures into the media folder `dir`; in one
+/// transaction, so replicas starting together seed once.
+pub fn open(location: &Location, dir: &Path) -> Result<Db, DbError> {
+    let db = Db::open(location)?;
+    db.blocking(|conn| {
+        let tx = conn.transaction()?;
+        seed(&tx, dir)?;
+        Ok(tx.commit()?)
+    })?;
     Ok(db)
 }
 
 /// The demo catalogue, then the rest of the demo data, where missing.
-fn seed(conn: &mut Connection, dir: &Path) -> Result<(), DbError> {
+fn seed(conn: &Conn, dir: &Path) -> Result<(), DbError> {
     let has_catalogue: Option<i64> = conn
         .query_row("SELECT id FROM catalogue", [], |row| row.get(0))
         .optional()?;
@@ -52,8 +58,8 @@ fn seed(conn: &mut Connection, dir: &Path) -> Result<(), DbError> {
 }
 
 /// Seeds what is missing; safe to call at every start.
-pub fn demo(conn: &mut Connection, dir: &std::path::Path) -> Result<(), DbError> {
-    let count = |conn: &Connection, table: &str| -> rusqlite::Result<i64> {
+pub fn demo(conn: &Conn, dir: &std::path::Path) -> Result<(), DbError> {
+    let count = |conn: &Conn, table: &str| -> crate::sql::Result<i64> {
         conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
             row.get(0)
         })
@@ -93,9 +99,9 @@ pub fn demo(conn: &mut Connection, dir: &std::path::Path) -> Result<(), DbError>
 /// (`seed/field_articles.json`; the bill page's e-wallet guide is
 /// `seed/awareness.json`'s).
 fn society(
-    conn: &Connection,
+    conn: &Conn,
     dir: &std::path::Path,
-    count: impl Fn(&Connection, &str) -> rusqlite::Result<i64>,
+    count: impl Fn(&Conn, &str) -> crate::sql::Result<i64>,
 ) -> Result<(), DbError> {
     let now = time::now_ms();
     if count(conn, "alerts")? == 0 {
@@ -158,7 +164,7 @@ fn attr(
     }
 }
 
-fn services(conn: &Connection) -> Result<(), DbError> {
+fn services(conn: &Conn) -> Result<(), DbError> {
     /// code, name, description, keywords, group, attributes.
     type Row<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, Vec<Attribute>);
     let list: Vec<Row<'_>> = vec![
@@ -394,12 +400,7 @@ fn after_working_days(ms: i64, n: u32) -> i64 {
 /// `now_ms`, due by the procedure's time limit; most finished, a share late
 /// (per procedure), some still open, a few of those past due, a few returned.
 /// Returns how many were stored.
-pub fn dossiers(
-    conn: &mut Connection,
-    count: usize,
-    seed: u64,
-    now_ms: i64,
-) -> Result<usize, DbError> {
+pub fn dossiers(conn: &Conn, count: usize, seed: u64, now_ms: i64) -> Result<usize, DbError> {
     let catalogue = procedures::parse(DEMO_PROCEDURES).map_err(DbError::Demo)?;
     let (plan, limits) = plan(&catalogue)?;
     let total_weight: usize = plan.procedures.iter().map(|p| p.weight as usize).sum();
@@ -537,7 +538,7 @@ pub fn dossiers(
     Ok(made)
 }
 
-fn content(conn: &Connection, dir: &std::path::Path) -> Result<(), DbError> {
+fn content(conn: &Conn, dir: &std::path::Path) -> Result<(), DbError> {
     let now = time::now_ms();
     let media = crate::media::MediaDir::new(dir);
     crate::awareness::seed(conn, &media, now)?;
@@ -551,7 +552,7 @@ mod tests {
     #[test]
     fn demo_dossiers_span_thirteen_months_of_catalogue_procedures() {
         let dir = tempfile::tempdir().unwrap();
-        let db = open(dir.path()).unwrap();
+        let db = open(&Location::Sqlite(dir.path().to_owned()), dir.path()).unwrap();
         let now = time::parse("2026-11-20T03:00:00Z").unwrap();
         let catalogue = procedures::parse(DEMO_PROCEDURES).unwrap();
         db.blocking(|conn| {
@@ -623,8 +624,8 @@ mod tests {
     fn a_database_of_schema_2_keeps_its_dossiers_and_gets_their_new_fields() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let conn = Connection::open(dir.path().join(db::DB_FILE)).unwrap();
-            for step in &db::MIGRATIONS[..2] {
+            let conn = rusqlite::Connection::open(dir.path().join(db::DB_FILE)).unwrap();
+            for step in &crate::migrations::SQLITE[..2] {
                 conn.execute_batch(step).unwrap();
             }
             conn.pragma_update(None, "user_version", 2).unwrap();
@@ -635,12 +636,12 @@ mod tests {
             )
             .unwrap();
         }
-        let db = open(dir.path()).unwrap();
+        let db = open(&Location::Sqlite(dir.path().to_owned()), dir.path()).unwrap();
         db.blocking(|conn| {
             let rows: Vec<(String, String, Option<String>, String, i64)> = conn
                 .prepare("SELECT code, level, procedure_id, note, updated_ms FROM dossiers ORDER BY code")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<crate::sql::Result<_>>()?;
             assert_eq!(
                 rows,
                 vec![

@@ -2,6 +2,7 @@
 //! residents rate a resolved request or reopen it. Every change is a row of the
 //! request's public history and moves `updated_datetime`.
 
+use crate::sql::{Conn, Optional, params};
 use axum::{
     Json,
     extract::{Path, RawQuery, Request, State},
@@ -10,7 +11,6 @@ use axum::{
 use cds_provincial_api::open311::{
     DetailedStatus, Feedback, FeedbackAction, ServiceRequest, StaffUpdate,
 };
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::{ApiFailure, AppState, auth, form, media, open311, time};
 
@@ -51,7 +51,7 @@ pub struct StaffUpdateForm {
 /// path): checks it, stores the photo, writes the history row with
 /// `staff:<name>` as its actor, and answers the request as residents see it.
 pub(crate) fn apply_staff(
-    conn: &mut Connection,
+    conn: &Conn,
     media_dir: &media::MediaDir,
     public_url: &str,
     id: i64,
@@ -77,9 +77,7 @@ pub(crate) fn apply_staff(
             "note: a rejection needs a reason the resident can read",
         ));
     }
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(crate::db::DbError::from)?;
+    let tx = conn.transaction().map_err(crate::db::DbError::from)?;
     let exists: Option<String> = tx
         .query_row(
             "SELECT detailed_status FROM requests WHERE id = ?1",
@@ -237,7 +235,7 @@ pub async fn feedback(
             auth::api_key(conn, &api_key)
                 .map_err(crate::db::DbError::from)?
                 .ok_or_else(|| ApiFailure::new(StatusCode::FORBIDDEN, "api_key not valid"))?;
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(crate::db::DbError::from)?;
+            let tx = conn.transaction().map_err(crate::db::DbError::from)?;
             let row: Option<(Option<String>, String)> = tx
                 .query_row("SELECT idempotency_key, detailed_status FROM requests WHERE id = ?1", [id], |row| Ok((row.get(0)?, row.get(1)?)))
                 .optional()

@@ -3,6 +3,7 @@
 //! exactly once (a replay is answered with the original), and the counts per
 //! team, ward, task and outcome are served to members and staff.
 
+use crate::sql::{Conn, Optional, params};
 use axum::{
     Json,
     extract::{Path, RawQuery, State},
@@ -15,7 +16,6 @@ use cds_domain::teams::{
 use cds_provincial_api::teams::{
     JoinTeam, Membership, NewTeamCode, SessionReceipt, TeamCode, TeamStatsRow,
 };
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
 use crate::{
@@ -63,7 +63,7 @@ fn new_code() -> Result<String, ApiFailure> {
 /// Makes a code for `team_name` (the team is made if new). For the staff
 /// endpoint and the `create-team-code` command alike.
 pub fn issue_code(
-    conn: &mut Connection,
+    conn: &Conn,
     request: &NewTeamCode,
     staff: &str,
     now_ms: i64,
@@ -82,9 +82,7 @@ pub fn issue_code(
     }
     let code = new_code()?;
     let expires = now_ms + i64::from(request.valid_days) * DAY_MS;
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(DbError::from)?;
+    let tx = conn.transaction().map_err(DbError::from)?;
     let team_id: String = match tx
         .query_row("SELECT id FROM teams WHERE name = ?1", [name], |row| {
             row.get(0)
@@ -118,7 +116,7 @@ pub fn issue_code(
 }
 
 /// The staff member behind the request's bearer token.
-fn staff_of(conn: &Connection, headers: &HeaderMap) -> Result<String, ApiFailure> {
+fn staff_of(conn: &Conn, headers: &HeaderMap) -> Result<String, ApiFailure> {
     let token = staff::bearer(headers).ok_or_else(|| unauthorized("staff token missing"))?;
     auth::staff(conn, &token)
         .map_err(DbError::from)?
@@ -126,7 +124,7 @@ fn staff_of(conn: &Connection, headers: &HeaderMap) -> Result<String, ApiFailure
 }
 
 /// The member (id, team id) behind the request's bearer token.
-fn member_of(conn: &Connection, headers: &HeaderMap) -> Result<(String, String), ApiFailure> {
+fn member_of(conn: &Conn, headers: &HeaderMap) -> Result<(String, String), ApiFailure> {
     let token = staff::bearer(headers).ok_or_else(|| unauthorized("member token missing"))?;
     let row: Option<(String, String, Option<i64>)> = conn
         .query_row(
@@ -167,7 +165,7 @@ pub async fn join(
         .db
         .call_with(move |conn| {
             let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .transaction()
                 .map_err(DbError::from)?;
             let row: Option<(String, String, String, i64, Option<i64>)> = tx
                 .query_row(
@@ -264,7 +262,7 @@ pub async fn post_session(
             let (member, team) = member_of(conn, &headers)?;
             let (session, canonical, hash) = parsed?;
             let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .transaction()
                 .map_err(DbError::from)?;
             let known: Option<(String, String, i64)> = tx
                 .query_row(
@@ -429,7 +427,7 @@ pub async fn create_code(
 
 /// Revokes member code `code` (typed as shown or normalized); members who
 /// joined with it can deliver nothing more. Revoking twice keeps the first time.
-pub fn revoke(conn: &Connection, code: &str, now_ms: i64) -> Result<(), ApiFailure> {
+pub fn revoke(conn: &Conn, code: &str, now_ms: i64) -> Result<(), ApiFailure> {
     let code = normalize_code(code)
         .map_err(|_| ApiFailure::new(StatusCode::NOT_FOUND, "no such member code"))?;
     let changed = conn
@@ -471,7 +469,7 @@ pub async fn revoke_code(
 }
 
 /// Sessions of every team since `since`, per ward, task and outcome.
-pub fn stats_since(conn: &Connection, since: i64) -> rusqlite::Result<Vec<TeamStatsRow>> {
+pub fn stats_since(conn: &Conn, since: i64) -> crate::sql::Result<Vec<TeamStatsRow>> {
     let mut statement = conn.prepare_cached(
         "SELECT s.team_id, t.name, s.ward, s.task, s.outcome, COUNT(*) FROM assisted_sessions s
          JOIN teams t ON t.id = s.team_id WHERE s.finished_ms >= ?1

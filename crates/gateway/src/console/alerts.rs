@@ -55,7 +55,7 @@ fn severity_key(severity: &str) -> &'static str {
     }
 }
 
-fn all_alerts(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<(Alert, i64, String)>> {
+fn all_alerts(conn: &crate::sql::Conn) -> crate::sql::Result<Vec<(Alert, i64, String)>> {
     let mut statement = conn.prepare_cached(
         "SELECT body, valid_until_ms, author FROM alerts ORDER BY valid_until_ms DESC, id LIMIT 200",
     )?;

@@ -1,8 +1,8 @@
 //! The audit log: one row for every staff action in the console (sign-in,
 //! failed sign-in, sign-out, each change) and its page, for administrators only.
 
+use crate::sql::{Conn, params};
 use axum::{extract::State, response::Response};
-use rusqlite::{Connection, params};
 
 use super::{ConsoleError, Staff, html, html::esc};
 use crate::{ApiFailure, AppState, db::DbError, time};
@@ -12,14 +12,14 @@ const PAGE_ROWS: i64 = 300;
 
 /// Writes one audit row.
 pub fn record(
-    conn: &Connection,
+    conn: &Conn,
     staff_id: Option<i64>,
     staff_name: &str,
     action: &str,
     target: &str,
     detail: &str,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> crate::sql::Result<()> {
     conn.execute(
         "INSERT INTO audit_log (at_ms, staff_id, staff_name, action, target, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -37,9 +37,7 @@ pub async fn change<F>(
     f: F,
 ) -> Result<(), ConsoleError>
 where
-    F: FnOnce(&mut Connection, &Staff, i64) -> Result<(String, String), ApiFailure>
-        + Send
-        + 'static,
+    F: FnOnce(&Conn, &Staff, i64) -> Result<(String, String), ApiFailure> + Send + 'static,
 {
     let lang = staff.lang;
     let actor = staff.clone();

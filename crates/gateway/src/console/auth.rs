@@ -10,13 +10,13 @@ use std::{
     sync::{LazyLock, Mutex},
 };
 
+use crate::sql::{Conn, Optional, params};
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
 use axum::{
     extract::{ConnectInfo, Request, State},
     http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{ConsoleError, Lang, audit, csrf, html, html::esc, session};
 use crate::{AppState, form, time};
@@ -50,7 +50,7 @@ pub enum AccountError {
     #[error("cannot hash the password: {0}")]
     Hash(String),
     #[error("database: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(#[from] crate::sql::SqlError),
 }
 
 /// Hashes a password with Argon2id (default parameters: 19 MiB, 2 passes).
@@ -81,7 +81,7 @@ static DECOY: LazyLock<String> =
 /// Makes a console account (`agency` none: an administrator); its bearer
 /// token for the API is `token`. Returns the staff id.
 pub fn create_account(
-    conn: &Connection,
+    conn: &Conn,
     name: &str,
     login: &str,
     password: &str,

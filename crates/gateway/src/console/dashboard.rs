@@ -24,7 +24,7 @@ struct Dates {
     resolved_ms: Option<i64>,
 }
 
-fn dates(conn: &rusqlite::Connection, lang: Lang) -> rusqlite::Result<Vec<Dates>> {
+fn dates(conn: &crate::sql::Conn, lang: Lang) -> crate::sql::Result<Vec<Dates>> {
     let mut statement = conn.prepare_cached(
         "SELECT s.name, r.lat, r.lon, r.requested_ms, r.expected_ms,
                 (SELECT MIN(u.at_ms) FROM request_updates u

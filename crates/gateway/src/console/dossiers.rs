@@ -6,13 +6,13 @@
 
 use std::fmt::Write as _;
 
+use crate::sql::Conn;
 use axum::{
     extract::{Path, RawQuery, Request, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use cds_provincial_api::content::{Dossier, DossierUpdate, NewDossierStep};
-use rusqlite::Connection;
 
 use super::{ConsoleError, Lang, Staff, audit, csrf, html, html::esc};
 use crate::{ApiFailure, AppState, db::DbError, dossier_updates, dossiers, form, time};
@@ -33,7 +33,7 @@ fn status_name(lang: Lang, status: &str) -> &'static str {
 
 /// A dossier `code` this staff member may see (else not found), as the
 /// resident's lookup shows it.
-fn visible(conn: &Connection, staff: &Staff, code: &str) -> Result<Dossier, ApiFailure> {
+fn visible(conn: &Conn, staff: &Staff, code: &str) -> Result<Dossier, ApiFailure> {
     let not_found = || ApiFailure::new(StatusCode::NOT_FOUND, "no dossier with that code");
     let code = dossiers::normalise_code(code).ok_or_else(not_found)?;
     let dossier = dossiers::load_by_code(conn, &code, time::now_ms())
@@ -71,7 +71,7 @@ pub async fn list(
                 conn,
                 "SELECT code, procedure, agency, status, due_ms, updated_ms FROM dossiers
                  WHERE ?1 IS NULL OR agency = ?1 ORDER BY updated_ms DESC, code LIMIT ?2",
-                rusqlite::params![agency, LIST_ROWS],
+                crate::sql::params![agency, LIST_ROWS],
             )
         })
         .await?;
@@ -221,7 +221,7 @@ pub async fn page(
 
 type Change = (i64, String, String, String, String);
 
-fn history(conn: &Connection, code: &str) -> rusqlite::Result<Vec<Change>> {
+fn history(conn: &Conn, code: &str) -> crate::sql::Result<Vec<Change>> {
     super::rows(
         conn,
         "SELECT at_ms, status, COALESCE(step, ''), note, actor FROM dossier_history WHERE code = ?1 ORDER BY id",

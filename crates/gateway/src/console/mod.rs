@@ -117,7 +117,7 @@ async fn security_headers(
 pub async fn load<T, F>(state: &AppState, lang: Lang, f: F) -> Result<T, ConsoleError>
 where
     T: Send + 'static,
-    F: FnOnce(&rusqlite::Connection) -> Result<Option<T>, DbError> + Send + 'static,
+    F: FnOnce(&crate::sql::Conn) -> Result<Option<T>, DbError> + Send + 'static,
 {
     state
         .db
@@ -128,13 +128,13 @@ where
 
 /// A row's first columns read into a tuple (for [`rows`]).
 pub trait Columns: Sized {
-    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+    fn read(row: &crate::sql::Row) -> crate::sql::Result<Self>;
 }
 
 macro_rules! columns {
     ($($t:ident $i:tt),+) => {
-        impl<$($t: rusqlite::types::FromSql),+> Columns for ($($t,)+) {
-            fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        impl<$($t: crate::sql::FromValue),+> Columns for ($($t,)+) {
+            fn read(row: &crate::sql::Row) -> crate::sql::Result<Self> {
                 Ok(($(row.get::<_, $t>($i)?,)+))
             }
         }
@@ -145,10 +145,10 @@ columns!(A 0, B 1, C 2, D 3, E 4, F 5);
 
 /// Every row `sql` answers with `params`, as tuples: the pages' lists.
 pub fn rows<T: Columns>(
-    conn: &rusqlite::Connection,
+    conn: &crate::sql::Conn,
     sql: &str,
-    params: impl rusqlite::Params,
-) -> rusqlite::Result<Vec<T>> {
+    params: impl crate::sql::Params,
+) -> crate::sql::Result<Vec<T>> {
     let mut statement = conn.prepare_cached(sql)?;
     let rows = statement.query_map(params, T::read)?;
     rows.collect()
@@ -183,8 +183,8 @@ impl From<ApiFailure> for ConsoleError {
     }
 }
 
-impl From<rusqlite::Error> for ConsoleError {
-    fn from(err: rusqlite::Error) -> ConsoleError {
+impl From<crate::sql::SqlError> for ConsoleError {
+    fn from(err: crate::sql::SqlError) -> ConsoleError {
         ConsoleError::from(DbError::from(err))
     }
 }

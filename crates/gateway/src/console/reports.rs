@@ -5,13 +5,13 @@
 
 use std::fmt::Write as _;
 
+use crate::sql::{Conn, Optional, params};
 use axum::{
     extract::{Path, RawQuery, Request, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use cds_provincial_api::open311::{DetailedStatus, ServiceRequest, StaffUpdate, Status};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{ConsoleError, Lang, Staff, audit, csrf, html, html::esc};
 use crate::{ApiFailure, AppState, areas, db::DbError, form, media, open311, staff, time};
@@ -65,11 +65,11 @@ impl Row {
 /// The reports a staff member may see (an agency's: those assigned to it),
 /// newest first; with `mine`, only those this member has changed.
 pub fn rows(
-    conn: &Connection,
+    conn: &Conn,
     agency: Option<&str>,
     mine: Option<&str>,
     lang: Lang,
-) -> rusqlite::Result<Vec<Row>> {
+) -> crate::sql::Result<Vec<Row>> {
     let mut statement = conn.prepare_cached(
         "SELECT r.id, r.service_code, s.name, r.description, r.lat, r.lon, r.detailed_status,
                 r.agency, r.expected_ms, r.requested_ms, r.updated_ms
@@ -203,7 +203,7 @@ impl Filters {
     }
 }
 
-fn services(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+fn services(conn: &Conn) -> crate::sql::Result<Vec<(String, String)>> {
     let mut statement =
         conn.prepare_cached("SELECT code, name FROM services ORDER BY sort, code")?;
     let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
@@ -313,7 +313,7 @@ pub async fn queue(
 
 /// The status of request `id` if this staff member may see it (an agency's
 /// staff: only their agency's); not found otherwise, for both.
-fn visible(conn: &Connection, staff: &Staff, id: i64) -> Result<DetailedStatus, ApiFailure> {
+fn visible(conn: &Conn, staff: &Staff, id: i64) -> Result<DetailedStatus, ApiFailure> {
     let row: Option<(String, String)> = conn
         .query_row(
             "SELECT agency, detailed_status FROM requests WHERE id = ?1",
@@ -347,7 +347,7 @@ struct Change {
     photo: Option<String>,
 }
 
-fn history(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Change>> {
+fn history(conn: &Conn, id: i64) -> crate::sql::Result<Vec<Change>> {
     let mut statement = conn.prepare_cached(
         "SELECT at_ms, detailed_status, note, agency, actor, media_hash FROM request_updates
          WHERE request_id = ?1 ORDER BY at_ms, id",
@@ -366,7 +366,7 @@ fn history(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Change>> {
 }
 
 /// Agencies named so far (staff accounts and reports), for the assign form.
-fn agencies(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+fn agencies(conn: &Conn) -> crate::sql::Result<Vec<String>> {
     let mut statement = conn.prepare_cached(
         "SELECT agency FROM staff WHERE agency <> '' UNION SELECT agency FROM requests WHERE agency <> '' ORDER BY 1",
     )?;

@@ -3,11 +3,11 @@
 //! idle and an absolute expiry; the [`Staff`] extractor every signed-in page
 //! takes (no valid session: a redirect to the sign-in page).
 
+use crate::sql::{Conn, Optional, params};
 use axum::{
     extract::FromRequestParts,
     http::{HeaderMap, HeaderValue, header, request::Parts},
 };
-use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use super::{ConsoleError, Lang};
@@ -124,7 +124,7 @@ pub fn secret() -> Result<String, ApiFailure> {
 
 /// Starts a session for `staff_id`: a new random id (never one the browser
 /// brought: the id changes at every sign-in) and CSRF token. Returns the id.
-pub fn start(conn: &Connection, staff_id: i64, now: i64) -> Result<String, ApiFailure> {
+pub fn start(conn: &Conn, staff_id: i64, now: i64) -> Result<String, ApiFailure> {
     let id = secret()?;
     let csrf = secret()?;
     conn.execute(
@@ -141,7 +141,7 @@ pub fn start(conn: &Connection, staff_id: i64, now: i64) -> Result<String, ApiFa
 }
 
 /// Ends the session whose cookie value is `id` (server-side: the id is dead).
-pub fn end(conn: &Connection, id: &str) -> rusqlite::Result<()> {
+pub fn end(conn: &Conn, id: &str) -> crate::sql::Result<()> {
     conn.execute(
         "DELETE FROM staff_sessions WHERE id_hash = ?1",
         [digest(id)],
@@ -150,7 +150,7 @@ pub fn end(conn: &Connection, id: &str) -> rusqlite::Result<()> {
 }
 
 /// The staff member of a live session (and marks it used), or none.
-pub fn find(conn: &Connection, id: &str, now: i64, lang: Lang) -> rusqlite::Result<Option<Staff>> {
+pub fn find(conn: &Conn, id: &str, now: i64, lang: Lang) -> crate::sql::Result<Option<Staff>> {
     let hash = digest(id);
     let row = conn
         .query_row(

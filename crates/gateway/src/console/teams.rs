@@ -28,7 +28,7 @@ fn outcome_name(lang: Lang, outcome: Outcome) -> &'static str {
 
 type CodeRow = (String, String, String, i64, Option<i64>, String);
 
-fn codes(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<CodeRow>> {
+fn codes(conn: &crate::sql::Conn) -> crate::sql::Result<Vec<CodeRow>> {
     super::rows(
         conn,
         "SELECT c.code, t.name, t.ward, c.expires_ms, c.revoked_ms, c.created_by

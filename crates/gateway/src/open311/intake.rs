@@ -82,7 +82,7 @@ pub(super) fn idempotency_key(
 /// `attribute[client_request_id]` is an attribute like any other, as on a
 /// server that does not know our extension.
 pub(super) fn validate(
-    conn: &Connection,
+    conn: &Conn,
     headers: &HeaderMap,
     query: &[(String, String)],
     form: Form,
@@ -289,11 +289,8 @@ pub(super) enum Stored {
 }
 
 /// Stores a request whose photos are written (`NewRequest::write_photos`).
-pub(super) fn store(
-    conn: &mut Connection,
-    request: NewRequest,
-) -> Result<Stored, crate::db::DbError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+pub(super) fn store(conn: &Conn, request: NewRequest) -> Result<Stored, crate::db::DbError> {
+    let tx = conn.transaction()?;
     if let Some(key) = &request.idempotency_key {
         let existing: Option<(i64, String)> = tx
             .query_row(
@@ -317,10 +314,11 @@ pub(super) fn store(
     }
     let token = auth::new_secret().map_err(crate::db::DbError::Worker)?[..32].to_owned();
     let now = time::now_ms();
-    tx.execute(
+    let id: i64 = tx.query_row(
         "INSERT INTO requests (token, service_code, description, lat, lon, address, attributes, contact,
              detailed_status, status_notes, agency, requested_ms, updated_ms, idempotency_key, body_hash, api_key_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', '', '', ?9, ?9, ?10, ?11, ?12)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', '', '', ?9, ?9, ?10, ?11, ?12)
+         RETURNING id",
         params![
             token,
             request.service_code,
@@ -335,8 +333,8 @@ pub(super) fn store(
             request.body_hash,
             request.api_key_id
         ],
+        |row| row.get(0),
     )?;
-    let id = tx.last_insert_rowid();
     for (position, hash) in hashes.iter().enumerate() {
         tx.execute(
             "INSERT INTO request_media (request_id, position, hash, by_staff) VALUES (?1, ?2, ?3, 0)",

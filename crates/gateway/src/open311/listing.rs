@@ -5,11 +5,11 @@ use super::*;
 /// Builds the public view of request `id` (contact details are never included).
 /// `extensions` adds the history and the attributes' answers.
 pub fn load_request(
-    conn: &Connection,
+    conn: &Conn,
     public_url: &str,
     id: i64,
     extensions: bool,
-) -> rusqlite::Result<Option<ServiceRequest>> {
+) -> crate::sql::Result<Option<ServiceRequest>> {
     let row = conn
         .query_row(
             "SELECT r.service_code, s.name, r.description, r.lat, r.lon, r.address, r.detailed_status,
@@ -56,7 +56,7 @@ pub fn load_request(
     let media_urls: Vec<String> = statement
         .query_map([id], |row| row.get::<_, String>(0))?
         .map(|hash| hash.map(|h| url(&h)))
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::sql::Result<_>>()?;
     let detailed_status = DetailedStatus::parse(&detailed).unwrap_or(DetailedStatus::Received);
     let updates = if extensions {
         let mut statement = conn.prepare_cached(
@@ -78,7 +78,7 @@ pub fn load_request(
                 by: actor_kind(&row.get::<_, String>(6)?),
             })
         })?;
-        Some(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        Some(rows.collect::<crate::sql::Result<Vec<_>>>()?)
     } else {
         None
     };
@@ -245,14 +245,13 @@ pub(super) fn filters(query: &[(String, String)], now_ms: i64) -> Result<Filters
 }
 
 pub(super) fn search(
-    conn: &Connection,
+    conn: &Conn,
     public_url: &str,
     f: &Filters,
-) -> rusqlite::Result<Vec<ServiceRequest>> {
+) -> crate::sql::Result<Vec<ServiceRequest>> {
     let mut sql = String::from("SELECT id FROM requests WHERE 1 = 1");
-    let mut args: Vec<rusqlite::types::Value> = Vec::new();
-    let placeholders = |values: Vec<rusqlite::types::Value>,
-                        args: &mut Vec<rusqlite::types::Value>| {
+    let mut args: Vec<crate::sql::Value> = Vec::new();
+    let placeholders = |values: Vec<crate::sql::Value>, args: &mut Vec<crate::sql::Value>| {
         let marks: Vec<String> = values
             .iter()
             .enumerate()
@@ -273,7 +272,7 @@ pub(super) fn search(
         sql.push_str(&format!(" AND service_code IN ({marks})"));
     }
     if !f.statuses.is_empty() {
-        let detailed: Vec<rusqlite::types::Value> = DetailedStatus::ALL
+        let detailed: Vec<crate::sql::Value> = DetailedStatus::ALL
             .into_iter()
             .filter(|d| f.statuses.contains(&d.status()))
             .map(|d| d.as_str().to_owned().into())
@@ -306,8 +305,8 @@ pub(super) fn search(
     ));
     let mut statement = conn.prepare(&sql)?;
     let ids: Vec<i64> = statement
-        .query_map(rusqlite::params_from_iter(args), |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .query_map(args, |row| row.get(0))?
+        .collect::<crate::sql::Result<_>>()?;
     let mut out = Vec::new();
     for id in ids {
         if let Some(request) = load_request(conn, public_url, id, f.extensions)? {

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::sql::{Conn, Optional, params};
 use axum::{
     extract::{Path, RawQuery, Request, State, rejection::PathRejection},
     http::{HeaderMap, StatusCode},
@@ -12,7 +13,6 @@ use cds_provincial_api::open311::{
     Attribute, AttributeAnswer, Created, Datatype, DetailedStatus, Discovery, Endpoint, Service,
     ServiceDefinition, ServiceRequest, Status, TokenAnswer, Update,
 };
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
 use crate::{
@@ -62,7 +62,7 @@ fn strip_format(file: Result<Path<String>, PathRejection>) -> Result<String, Api
     }
 }
 
-fn load_services(conn: &Connection) -> rusqlite::Result<Vec<(Service, Vec<Attribute>)>> {
+fn load_services(conn: &Conn) -> crate::sql::Result<Vec<(Service, Vec<Attribute>)>> {
     let mut statement = conn.prepare_cached(
         "SELECT code, name, description, keywords, grp, attributes FROM services ORDER BY sort, code",
     )?;
