@@ -12,6 +12,7 @@ mod bench_app;
 #[cfg(test)]
 mod codemap;
 mod package;
+mod postgres;
 mod proc;
 mod run;
 mod setup;

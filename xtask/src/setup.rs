@@ -42,6 +42,8 @@ const PACKAGES_TEST: &[&str] = &[
     "chromium-driver",
     // desktop-file-validate: the package's desktop entry.
     "desktop-file-utils",
+    // The gateway's suite runs a second time against PostgreSQL.
+    "postgresql",
 ];
 
 /// tauri-driver from crates.io (2.1.0 builds with rustc 1.95).

@@ -72,6 +72,14 @@ pub fn test() -> Result {
         "--skip",
         FAULT_TEST_KEYLESS,
     ]))?;
+    step("the gateway's tests again, against PostgreSQL (a throwaway cluster under target/)");
+    {
+        let cluster = crate::postgres::Cluster::start("pg-test", crate::postgres::FAST)?;
+        proc::run(
+            cargo(&["test", "--workspace", "--test", "gateway"])
+                .env("CDS_TEST_DATABASE", &cluster.url),
+        )?;
+    }
     for (title, test) in [
         (
             "crash test: the outbox under SIGKILL (CDS_CRASH_RUNS, default 200)",

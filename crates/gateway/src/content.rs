@@ -34,7 +34,9 @@ pub fn store(conn: &Conn, article: &mut Article, now_ms: i64) -> Result<i64, DbE
     });
     article.updated_datetime = time::iso(at);
     conn.execute(
-        "INSERT OR REPLACE INTO content (id, kind, body, updated_ms) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO content (id, kind, body, updated_ms) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, body = excluded.body,
+             updated_ms = excluded.updated_ms",
         params![
             article.id,
             article.kind,

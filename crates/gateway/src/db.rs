@@ -134,6 +134,18 @@ impl Pool {
     }
 }
 
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // Closing a connection blocks on its own runtime, which may not
+        // happen on an async thread (the pool is dropped where the server
+        // stops): the connections close on a thread of their own.
+        let idle = self.idle.get_mut().map(std::mem::take).unwrap_or_default();
+        if !idle.is_empty() {
+            std::thread::spawn(move || drop(idle));
+        }
+    }
+}
+
 impl Db {
     /// Opens the database at `location`, creating and migrating it as needed
     /// (the demo data is `seed::open`'s business).

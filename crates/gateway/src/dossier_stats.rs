@@ -27,9 +27,9 @@ pub fn compute(conn: &Conn, now: i64) -> crate::sql::Result<DossierStats> {
     let mut statement = conn.prepare_cached(
         "SELECT agency, level,
              COUNT(finished_ms),
-             COALESCE(SUM(finished_ms <= due_ms), 0),
+             COALESCE(SUM(CASE WHEN finished_ms <= due_ms THEN 1 ELSE 0 END), 0),
              COUNT(*) - COUNT(finished_ms),
-             COALESCE(SUM(finished_ms IS NULL AND due_ms < ?2), 0)
+             COALESCE(SUM(CASE WHEN finished_ms IS NULL AND due_ms < ?2 THEN 1 ELSE 0 END), 0)
          FROM dossiers
          WHERE finished_ms IS NULL OR (finished_ms >= ?1 AND finished_ms <= ?2)
          GROUP BY agency, level

@@ -231,8 +231,8 @@ impl MediaDir {
 /// Records a written file (once: a second record of the same hash is a no-op).
 pub fn record(conn: &Conn, hash: &str, len: usize, sniffed: Sniffed) -> crate::sql::Result<()> {
     conn.execute(
-        "INSERT OR IGNORE INTO media (hash, mime, bytes, width, height, created_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO media (hash, mime, bytes, width, height, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
         params![
             hash,
             sniffed.mime,

@@ -124,7 +124,8 @@ fn society(
             .or_insert_with(|| serde_json::json!([]));
         let article: Article = serde_json::from_value(article)?;
         conn.execute(
-            "INSERT OR IGNORE INTO content (id, kind, body, updated_ms) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO content (id, kind, body, updated_ms) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO NOTHING",
             params![
                 article.id,
                 article.kind,
@@ -514,9 +515,10 @@ pub fn dossiers(conn: &Conn, count: usize, seed: u64, now_ms: i64) -> Result<usi
         );
         let phone_last4 = format!("{:04}", rng.below(10_000));
         made += tx.execute(
-            "INSERT OR IGNORE INTO dossiers (code, phone_last4, procedure, agency, received_ms, due_ms,
+            "INSERT INTO dossiers (code, phone_last4, procedure, agency, received_ms, due_ms,
                  finished_ms, status, steps, level, procedure_id, note, updated_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT DO NOTHING",
             params![
                 code,
                 phone_last4,
@@ -560,9 +562,9 @@ mod tests {
             assert_eq!(dossiers(conn, 600, 7, now)?, 600);
             let (first, last, late, finished, open, overdue): (i64, i64, i64, i64, i64, i64) = conn
                 .query_row(
-                    "SELECT MIN(received_ms), MAX(received_ms), SUM(finished_ms > due_ms),
+                    "SELECT MIN(received_ms), MAX(received_ms), SUM(CASE WHEN finished_ms > due_ms THEN 1 ELSE 0 END),
                             COUNT(finished_ms), COUNT(*) - COUNT(finished_ms),
-                            SUM(finished_ms IS NULL AND due_ms < ?1)
+                            SUM(CASE WHEN finished_ms IS NULL AND due_ms < ?1 THEN 1 ELSE 0 END)
                      FROM dossiers",
                     [now],
                     |r| {

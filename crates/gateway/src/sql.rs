@@ -34,7 +34,7 @@ pub enum SqlError {
     NoRows,
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL: {}", postgres_message(.0))]
     Postgres(#[from] postgres::Error),
     /// A column's value is not the type the code reads it as.
     #[error("column {column}: expected {expected}, found {found}")]
@@ -75,6 +75,21 @@ impl SqlError {
             ),
             _ => false,
         }
+    }
+}
+
+/// The server's own words for an error ("db error" alone says nothing).
+fn postgres_message(err: &postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => {
+            let mut message = format!("{} ({})", db.message(), db.code().code());
+            if let Some(detail) = db.detail() {
+                message.push_str(": ");
+                message.push_str(detail);
+            }
+            message
+        }
+        None => err.to_string(),
     }
 }
 

@@ -127,7 +127,7 @@ pub(crate) fn apply_staff(
     tx.execute(
         "UPDATE requests SET detailed_status = ?2, status_notes = CASE WHEN ?3 = '' THEN status_notes ELSE ?3 END,
              agency = CASE WHEN ?4 = '' THEN agency ELSE ?4 END, expected_ms = COALESCE(?5, expected_ms),
-             duplicate_of = COALESCE(?6, duplicate_of), updated_ms = MAX(updated_ms + 1, ?7)
+             duplicate_of = COALESCE(?6, duplicate_of), updated_ms = CASE WHEN updated_ms + 1 > ?7 THEN updated_ms + 1 ELSE ?7 END
          WHERE id = ?1",
         params![id, update.detailed_status.as_str(), update.note, agency, expected, duplicate_of, now],
     )
@@ -255,7 +255,7 @@ pub async fn feedback(
                         return Err(bad("rating: 1 to 5"));
                     }
                     let note = if fixed { format!("Người dân xác nhận đã khắc phục, đánh giá {rating}/5") } else { format!("Người dân đánh giá {rating}/5") };
-                    tx.execute("UPDATE requests SET rating = ?2, updated_ms = MAX(updated_ms + 1, ?3) WHERE id = ?1", params![id, rating, now])
+                    tx.execute("UPDATE requests SET rating = ?2, updated_ms = CASE WHEN updated_ms + 1 > ?3 THEN updated_ms + 1 ELSE ?3 END WHERE id = ?1", params![id, rating, now])
                         .map_err(crate::db::DbError::from)?;
                     tx.execute(
                         "INSERT INTO request_updates (request_id, at_ms, detailed_status, note, agency, actor)
@@ -273,7 +273,7 @@ pub async fn feedback(
                     }
                     form::check_text("reason", &reason, 2000, true)?;
                     tx.execute(
-                        "UPDATE requests SET detailed_status = 'reopened', rating = NULL, updated_ms = MAX(updated_ms + 1, ?2) WHERE id = ?1",
+                        "UPDATE requests SET detailed_status = 'reopened', rating = NULL, updated_ms = CASE WHEN updated_ms + 1 > ?2 THEN updated_ms + 1 ELSE ?2 END WHERE id = ?1",
                         params![id, now],
                     )
                     .map_err(crate::db::DbError::from)?;

@@ -287,14 +287,17 @@ pub async fn post_session(
                     }),
                 ));
             }
-            let task_known: bool = tx
+            let guide: Option<String> = tx
                 .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM content WHERE kind = 'guide' AND id = ?1
-                         AND json_extract(body, '$.task') = ?2)",
-                    params![session.guide_id, session.task],
+                    "SELECT body FROM content WHERE kind = 'guide' AND id = ?1",
+                    [&session.guide_id],
                     |row| row.get(0),
                 )
+                .optional()
                 .map_err(DbError::from)?;
+            let task_known = guide
+                .and_then(|body| serde_json::from_str::<serde_json::Value>(&body).ok())
+                .is_some_and(|guide| guide["task"].as_str() == Some(session.task.as_str()));
             if !task_known {
                 return Err(bad("task: no guide of the province has this task"));
             }
@@ -357,7 +360,7 @@ pub async fn my_stats(
             let mut rows = Vec::new();
             let mut statement = conn
                 .prepare_cached(
-                    "SELECT task, outcome, COUNT(*), SUM(member_id = ?2) FROM assisted_sessions
+                    "SELECT task, outcome, COUNT(*), SUM(CASE WHEN member_id = ?2 THEN 1 ELSE 0 END) FROM assisted_sessions
                      WHERE team_id = ?1 AND finished_ms >= ?3 GROUP BY task, outcome",
                 )
                 .map_err(DbError::from)?;
@@ -473,7 +476,7 @@ pub fn stats_since(conn: &Conn, since: i64) -> crate::sql::Result<Vec<TeamStatsR
     let mut statement = conn.prepare_cached(
         "SELECT s.team_id, t.name, s.ward, s.task, s.outcome, COUNT(*) FROM assisted_sessions s
          JOIN teams t ON t.id = s.team_id WHERE s.finished_ms >= ?1
-         GROUP BY s.team_id, s.ward, s.task, s.outcome ORDER BY t.name, s.ward, s.task, s.outcome",
+         GROUP BY s.team_id, t.name, s.ward, s.task, s.outcome ORDER BY t.name, s.ward, s.task, s.outcome",
     )?;
     let rows = statement
         .query_map([since], |row| {

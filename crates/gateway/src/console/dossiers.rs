@@ -70,7 +70,7 @@ pub async fn list(
             super::rows(
                 conn,
                 "SELECT code, procedure, agency, status, due_ms, updated_ms FROM dossiers
-                 WHERE ?1 IS NULL OR agency = ?1 ORDER BY updated_ms DESC, code LIMIT ?2",
+                 WHERE CAST(?1 AS TEXT) IS NULL OR agency = ?1 ORDER BY updated_ms DESC, code LIMIT ?2",
                 crate::sql::params![agency, LIST_ROWS],
             )
         })

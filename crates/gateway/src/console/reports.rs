@@ -74,8 +74,8 @@ pub fn rows(
         "SELECT r.id, r.service_code, s.name, r.description, r.lat, r.lon, r.detailed_status,
                 r.agency, r.expected_ms, r.requested_ms, r.updated_ms
          FROM requests r JOIN services s ON s.code = r.service_code
-         WHERE (?1 IS NULL OR r.agency = ?1)
-           AND (?2 IS NULL OR EXISTS (SELECT 1 FROM request_updates u WHERE u.request_id = r.id AND u.actor = ?2))
+         WHERE (CAST(?1 AS TEXT) IS NULL OR r.agency = ?1)
+           AND (CAST(?2 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM request_updates u WHERE u.request_id = r.id AND u.actor = ?2))
          ORDER BY r.requested_ms DESC, r.id DESC",
     )?;
     let rows = statement.query_map(params![agency, mine], |row| {

@@ -66,13 +66,14 @@ fn keeps_its_database_in_the_data_folder_in_wal_mode_across_restarts() {
             .unwrap()
             .to_owned()
     };
-    let db = dir.path().join(cds_gateway::db::DB_FILE);
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let mode: String = conn
-        .pragma_query_value(None, "journal_mode", |row| row.get(0))
-        .unwrap();
-    assert_eq!(mode, "wal");
-    drop(conn);
+    if crate::test_server().is_none() {
+        let db = dir.path().join(cds_gateway::db::DB_FILE);
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
 
     let (_gateway, url) = start_gateway(dir.path());
     let response = client()
@@ -95,12 +96,18 @@ fn refuses_bad_arguments_and_a_database_from_a_newer_gateway() {
     assert_eq!(status.code(), Some(2));
 
     let dir = tempfile::tempdir().unwrap();
-    let conn = rusqlite::Connection::open(dir.path().join(cds_gateway::db::DB_FILE)).unwrap();
-    conn.pragma_update(None, "user_version", 99).unwrap();
+    let conn = crate::open_db(dir.path());
+    match conn.engine() {
+        cds_gateway::sql::Engine::Sqlite => conn.execute_batch("PRAGMA user_version = 99"),
+        cds_gateway::sql::Engine::Postgres => conn.execute_batch(
+            "CREATE TABLE schema_version (version BIGINT NOT NULL);
+             INSERT INTO schema_version VALUES (99);",
+        ),
+    }
+    .unwrap();
     drop(conn);
-    let output = Command::new(env!("CARGO_BIN_EXE_cds-gateway"))
-        .args(["--listen", "127.0.0.1:0", "--data"])
-        .arg(dir.path())
+    let output = crate::gateway_command(dir.path())
+        .args(["--listen", "127.0.0.1:0"])
         .output()
         .unwrap();
     assert!(!output.status.success());

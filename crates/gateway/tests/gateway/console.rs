@@ -2,7 +2,7 @@
 //! roles, the wrong-password limit, escaping, uploads, and what each action
 //! does to the Open311 answer residents pull.
 
-use std::{cell::RefCell, collections::BTreeMap, process::Command};
+use std::{cell::RefCell, collections::BTreeMap};
 
 use reqwest::{
     StatusCode,
@@ -20,7 +20,7 @@ const PASSWORD: &str = "mật khẩu đủ dài 2026";
 
 /// Makes a console account with the gateway's own command.
 fn account(gw: &Fixture, name: &str, login: &str, agency: Option<&str>) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cds-gateway"));
+    let mut command = crate::gateway_command(gw.dir.path());
     command
         .args(["create-staff", name, "--login", login])
         .env("CDS_STAFF_PASSWORD", PASSWORD);
@@ -28,7 +28,7 @@ fn account(gw: &Fixture, name: &str, login: &str, agency: Option<&str>) {
         Some(agency) => command.args(["--agency", agency]),
         None => command.arg("--admin"),
     };
-    let output = command.arg("--data").arg(gw.dir.path()).output().unwrap();
+    let output = command.output().unwrap();
     assert!(
         output.status.success(),
         "{}",
@@ -339,16 +339,8 @@ fn wrong_names_and_passwords_get_one_answer_and_are_limited() {
 #[test]
 fn passwords_shorter_than_twelve_characters_are_refused() {
     let gw = Fixture::new();
-    let output = Command::new(env!("CARGO_BIN_EXE_cds-gateway"))
-        .args([
-            "create-staff",
-            "Ngắn",
-            "--login",
-            "short",
-            "--admin",
-            "--data",
-        ])
-        .arg(gw.dir.path())
+    let output = crate::gateway_command(gw.dir.path())
+        .args(["create-staff", "Ngắn", "--login", "short", "--admin"])
         .env("CDS_STAFF_PASSWORD", "11 chars ok")
         .output()
         .unwrap();

@@ -5,7 +5,7 @@ use reqwest::{StatusCode, header};
 use crate::{Fixture, answer, client};
 
 fn a_dossier(gw: &Fixture) -> (String, String) {
-    let conn = rusqlite::Connection::open(gw.dir.path().join("gateway.sqlite3")).unwrap();
+    let conn = gw.db();
     let count: i64 = conn
         .query_row("SELECT COUNT(*) FROM dossiers", [], |r| r.get(0))
         .unwrap();

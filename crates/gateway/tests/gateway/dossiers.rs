@@ -5,21 +5,13 @@
 use std::collections::{BTreeMap, HashSet};
 
 use reqwest::{StatusCode, header};
-use rusqlite::OpenFlags;
 use serde_json::{Value, json};
 
 use crate::{Fixture, answer, client};
 
-/// The gateway's database, read-only, beside the running gateway.
-fn read_only(gw: &Fixture) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open_with_flags(
-        gw.dir.path().join(cds_gateway::db::DB_FILE),
-        OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .unwrap();
-    conn
+/// The gateway's database, beside the running gateway (only read here).
+fn read_only(gw: &Fixture) -> cds_gateway::sql::Conn {
+    gw.db()
 }
 
 fn now_ms() -> i64 {
@@ -406,7 +398,7 @@ fn staff_change_a_dossier_and_the_resident_sees_it_with_its_history() {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })
         .unwrap()
-        .collect::<rusqlite::Result<_>>()
+        .collect::<cds_gateway::sql::Result<_>>()
         .unwrap();
     assert_eq!(history.len(), 2, "{history:?}");
     assert_eq!(

@@ -29,6 +29,66 @@ use serde_json::Value;
 pub const DEMO_KEY: &str = "cds-demo-key";
 pub const PHOTO: &[u8] = include_bytes!("../../../../assets/test-images/pothole_hue_synthetic.jpg");
 
+/// The PostgreSQL server the suite runs against, if any: `CDS_TEST_DATABASE`
+/// (`postgres://USER@HOST:PORT`, as `cargo xtask test` sets it for the
+/// suite's second run). Unset: each gateway keeps SQLite in its data folder.
+pub fn test_server() -> Option<String> {
+    std::env::var("CDS_TEST_DATABASE")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .map(|url| url.trim_end_matches('/').to_owned())
+}
+
+/// The database of the gateway whose data folder is `data`: a fresh
+/// PostgreSQL database made on first use when the suite runs against
+/// PostgreSQL, else none (SQLite in the folder).
+pub fn database_for(data: &std::path::Path) -> Option<String> {
+    static MADE: std::sync::Mutex<Vec<(std::path::PathBuf, String)>> =
+        std::sync::Mutex::new(Vec::new());
+    let server = test_server()?;
+    let mut made = MADE.lock().unwrap();
+    if let Some((_, url)) = made.iter().find(|(dir, _)| dir == data) {
+        return Some(url.clone());
+    }
+    let name = format!("gw_{}_{}", std::process::id(), made.len());
+    let mut admin = postgres::Client::connect(&format!("{server}/postgres"), postgres::NoTls)
+        .expect("the test PostgreSQL server answers");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let url = format!("{server}/{name}");
+    made.push((data.to_owned(), url.clone()));
+    Some(url)
+}
+
+/// The `cds-gateway` binary with `--data data` (and, against PostgreSQL, that
+/// folder's database), ready for a command or for serving.
+pub fn gateway_command(data: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cds-gateway"));
+    command.arg("--data").arg(data);
+    match database_for(data) {
+        Some(url) => command.env("CDS_GATEWAY_DATABASE", url),
+        None => command.env_remove("CDS_GATEWAY_DATABASE"),
+    };
+    command
+}
+
+/// A connection to the database of the gateway in `data`, beside the
+/// running gateway: how tests look at what it stored, or make requests look
+/// older than the API can.
+pub fn open_db(data: &std::path::Path) -> cds_gateway::sql::Conn {
+    match database_for(data) {
+        Some(url) => cds_gateway::sql::Conn::postgres(
+            postgres::Client::connect(&url, postgres::NoTls).unwrap(),
+        ),
+        None => {
+            let conn = rusqlite::Connection::open(data.join(cds_gateway::db::DB_FILE)).unwrap();
+            conn.busy_timeout(Duration::from_secs(10)).unwrap();
+            cds_gateway::sql::Conn::sqlite(conn)
+        }
+    }
+}
+
 /// Starts the real `cds-gateway` binary on a free port; returns it and its base URL.
 pub fn start_gateway(data: &std::path::Path) -> (KillOnDrop, String) {
     start_gateway_with(data, &[], &[])
@@ -40,13 +100,17 @@ pub fn start_gateway_with(
     args: &[&str],
     envs: &[(&str, &str)],
 ) -> (KillOnDrop, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cds-gateway"))
-        .args(["--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
+    let mut child = gateway_command(data)
+        .args(["--listen", "127.0.0.1:0"])
         .args(args)
         .envs(envs.iter().copied())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        // CDS_TEST_GATEWAY_LOG=1 shows the gateways' logs (debugging a test).
+        .stderr(if std::env::var_os("CDS_TEST_GATEWAY_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .expect("gateway starts");
     let stdout = child.stdout.take().unwrap();
@@ -85,9 +149,8 @@ impl Fixture {
     /// A gateway started with more arguments and environment variables.
     pub fn with(args: &[&str], envs: &[(&str, &str)]) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        let output = Command::new(env!("CARGO_BIN_EXE_cds-gateway"))
-            .args(["create-staff", "Cán bộ thử", "--data"])
-            .arg(dir.path())
+        let output = gateway_command(dir.path())
+            .args(["create-staff", "Cán bộ thử"])
             .output()
             .unwrap();
         assert!(output.status.success());
@@ -162,13 +225,9 @@ impl Fixture {
         request.send().unwrap()
     }
 
-    /// The gateway's database, opened beside the running gateway (WAL): how
-    /// tests make requests look older than the API can make them.
-    pub fn db(&self) -> rusqlite::Connection {
-        let conn =
-            rusqlite::Connection::open(self.dir.path().join(cds_gateway::db::DB_FILE)).unwrap();
-        conn.busy_timeout(Duration::from_secs(10)).unwrap();
-        conn
+    /// The gateway's database (see [`open_db`]).
+    pub fn db(&self) -> cds_gateway::sql::Conn {
+        open_db(self.dir.path())
     }
 
     /// Moves request `id`'s filing (and its last change) to `ms` (Unix ms).
@@ -177,7 +236,7 @@ impl Fixture {
             .db()
             .execute(
                 "UPDATE requests SET requested_ms = ?1, updated_ms = ?1 WHERE id = ?2",
-                rusqlite::params![ms, id.parse::<i64>().unwrap()],
+                [ms, id.parse::<i64>().unwrap()],
             )
             .unwrap();
         assert_eq!(changed, 1);

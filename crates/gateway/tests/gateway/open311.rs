@@ -243,20 +243,39 @@ fn api_keys_are_required_and_checked() {
     let mut wrong = fields.to_vec();
     wrong.push(("api_key", "not-a-key"));
     assert_eq!(gw.post_request(&wrong, &[], None).0, StatusCode::FORBIDDEN);
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cds-gateway"))
-        .args(["create-api-key", "Một ứng dụng khác", "--data"])
-        .arg(gw.dir.path())
+    let output = crate::gateway_command(gw.dir.path())
+        .args(["create-api-key", "Một ứng dụng khác"])
         .output()
         .unwrap();
     let key = String::from_utf8(output.stdout).unwrap().trim().to_owned();
     let mut other = fields.to_vec();
     other.push(("api_key", &key));
     assert_eq!(gw.post_request(&other, &[], None).0, StatusCode::OK);
-    let stored = std::fs::read(gw.dir.path().join("gateway.sqlite3")).unwrap();
-    assert!(
-        !stored.windows(key.len()).any(|w| w == key.as_bytes()),
-        "keys are stored hashed"
-    );
+    if crate::test_server().is_none() {
+        let stored = std::fs::read(gw.dir.path().join("gateway.sqlite3")).unwrap();
+        assert!(
+            !stored.windows(key.len()).any(|w| w == key.as_bytes()),
+            "keys are stored hashed"
+        );
+    }
+    let clear: i64 = gw
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM api_keys WHERE key_hash = ?1 OR name = ?1",
+            [&key],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(clear, 0, "keys are stored hashed");
+    let hashed: i64 = gw
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM api_keys WHERE name = 'Một ứng dụng khác'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(hashed, 1);
 }
 
 #[test]

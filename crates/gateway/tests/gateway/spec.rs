@@ -885,7 +885,7 @@ fn serve_configured_runs_in_process_with_its_options() {
             "127.0.0.1:0".parse().unwrap(),
             &data,
             cds_gateway::ServeOptions {
-                database: None,
+                database: crate::database_for(&data),
                 public_url: Some("https://api.hue.example/".into()),
                 ignore_idempotency_keys: true,
             },

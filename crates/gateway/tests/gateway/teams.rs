@@ -2,8 +2,6 @@
 //! line, joining, sessions stored exactly once, the counts, and every way a
 //! code or a session is refused with nothing changed.
 
-use std::process::Command;
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -28,8 +26,8 @@ fn get(gw: &Fixture, path: &str, bearer: &str) -> (StatusCode, Value) {
 }
 
 fn count(gw: &Fixture, table: &str) -> i64 {
-    let conn = rusqlite::Connection::open(gw.dir.path().join("gateway.sqlite3")).unwrap();
-    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+    gw.db()
+        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
         .unwrap()
 }
 
@@ -110,15 +108,8 @@ fn codes_are_issued_by_staff_only_and_refused_when_mistyped_unknown_expired_or_r
     assert_eq!(join(&gw, unknown).0, StatusCode::NOT_FOUND);
 
     // The command line makes codes too.
-    let output = Command::new(env!("CARGO_BIN_EXE_cds-gateway"))
-        .args([
-            "create-team-code",
-            "Tổ CNS xã Phú Vang",
-            "19900",
-            "7",
-            "--data",
-        ])
-        .arg(gw.dir.path())
+    let output = crate::gateway_command(gw.dir.path())
+        .args(["create-team-code", "Tổ CNS xã Phú Vang", "19900", "7"])
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
@@ -128,12 +119,12 @@ fn codes_are_issued_by_staff_only_and_refused_when_mistyped_unknown_expired_or_r
 
     // Expired.
     let expiring = new_code(&gw, "Tổ CNS phường Phú Xuân");
-    let conn = rusqlite::Connection::open(gw.dir.path().join("gateway.sqlite3")).unwrap();
-    conn.execute(
-        "UPDATE team_codes SET expires_ms = 1 WHERE code = ?1",
-        [expiring.replace('-', "")],
-    )
-    .unwrap();
+    gw.db()
+        .execute(
+            "UPDATE team_codes SET expires_ms = 1 WHERE code = ?1",
+            [expiring.replace('-', "")],
+        )
+        .unwrap();
     let (status, body) = join(&gw, &expiring);
     assert_eq!(status, StatusCode::GONE);
     assert!(body[0]["description"].as_str().unwrap().contains("expired"));
