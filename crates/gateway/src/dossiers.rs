@@ -1,12 +1,9 @@
 //! Dossier lookup by code plus the last four digits of the phone number on the
 //! appointment slip. Wrong guesses are counted per dossier code and per client
-//! address; past the limit the answer is 429 with `Retry-After`.
+//! address, in the database (`limits.rs`) so that every gateway on it counts
+//! them; past the limit the answer is 429 with `Retry-After`.
 
-use std::{
-    collections::HashMap,
-    net::{IpAddr, SocketAddr},
-    sync::Mutex,
-};
+use std::net::SocketAddr;
 
 use crate::sql::Optional;
 use axum::{
@@ -16,63 +13,27 @@ use axum::{
 };
 use cds_provincial_api::content::{Dossier, DossierStep};
 
-use crate::{ApiFailure, AppState, form, time};
+use crate::{
+    ApiFailure, AppState, form,
+    limits::{self, Limit},
+    time,
+};
 
 /// Wrong guesses allowed per dossier code, and per client address, in a window.
 pub const CODE_LIMIT: u32 = 5;
 pub const CLIENT_LIMIT: u32 = 20;
 pub const WINDOW_MS: i64 = 15 * 60_000;
-const MAX_TRACKED: usize = 100_000;
-
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    start_ms: i64,
-    failures: u32,
-}
-
-/// Counts failed lookups.
-#[derive(Debug, Default)]
-pub struct Limiter {
-    by_code: HashMap<String, Window>,
-    by_client: HashMap<IpAddr, Window>,
-}
-
-impl Limiter {
-    /// Seconds to wait if either count is at its limit.
-    fn blocked(&mut self, code: &str, client: IpAddr, now: i64) -> Option<i64> {
-        let wait = |w: Option<&Window>, limit| {
-            w.filter(|w| now - w.start_ms < WINDOW_MS && w.failures >= limit)
-                .map(|w| (w.start_ms + WINDOW_MS - now) / 1000 + 1)
-        };
-        wait(self.by_code.get(code), CODE_LIMIT)
-            .max(wait(self.by_client.get(&client), CLIENT_LIMIT))
-    }
-
-    fn failed(&mut self, code: &str, client: IpAddr, now: i64) {
-        if self.by_code.len() > MAX_TRACKED || self.by_client.len() > MAX_TRACKED {
-            self.by_code.retain(|_, w| now - w.start_ms < WINDOW_MS);
-            self.by_client.retain(|_, w| now - w.start_ms < WINDOW_MS);
-        }
-        for window in [
-            self.by_code.entry(code.to_owned()).or_insert(Window {
-                start_ms: now,
-                failures: 0,
-            }),
-            self.by_client.entry(client).or_insert(Window {
-                start_ms: now,
-                failures: 0,
-            }),
-        ] {
-            if now - window.start_ms >= WINDOW_MS {
-                *window = Window {
-                    start_ms: now,
-                    failures: 0,
-                };
-            }
-            window.failures += 1;
-        }
-    }
-}
+/// Wrong guesses per dossier code, whoever asks, and per client, whatever code.
+const PER_CODE: Limit = Limit {
+    scope: "dossier_code",
+    max: CODE_LIMIT,
+    window_ms: WINDOW_MS,
+};
+const PER_CLIENT: Limit = Limit {
+    scope: "dossier_client",
+    max: CLIENT_LIMIT,
+    window_ms: WINDOW_MS,
+};
 
 /// The columns [`from_row`] reads, in its order.
 const COLUMNS: &str = "code, procedure, agency, received_ms, due_ms, finished_ms, status, steps, \
@@ -180,27 +141,36 @@ pub async fn get_dossier(
         ));
     }
     let now = time::now_ms();
-    let client = peer.ip();
-    let wait = state
-        .limiter
-        .lock()
-        .map_or(None, |mut l| l.blocked(&code, client, now));
-    if let Some(seconds) = wait {
-        let seconds = u64::try_from(seconds).unwrap_or(1).max(1);
-        return Err(ApiFailure::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "too many wrong guesses; try again in {} minute(s)",
-                seconds.div_ceil(60)
-            ),
-        )
-        .retry_after(seconds));
-    }
+    let client = peer.ip().to_string();
     let lookup = code.clone();
     let found = state
         .db
-        .call(move |conn| load(conn, &lookup, &last4, now))
+        .call(move |conn| {
+            if let Some(wait) =
+                limits::held(conn, &[(PER_CODE, &lookup), (PER_CLIENT, &client)], now)?
+            {
+                return Ok(Err(wait));
+            }
+            let found = load(conn, &lookup, &last4, now)?;
+            if found.is_none() {
+                limits::failed(conn, &[(PER_CODE, &lookup), (PER_CLIENT, &client)], now)?;
+            }
+            Ok(Ok(found))
+        })
         .await?;
+    let found = match found {
+        Ok(found) => found,
+        Err(seconds) => {
+            return Err(ApiFailure::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "too many wrong guesses; try again in {} minute(s)",
+                    seconds.div_ceil(60)
+                ),
+            )
+            .retry_after(seconds));
+        }
+    };
     match found {
         // An ETag, so that a follower's pull costs a 304 when nothing moved.
         Some(dossier) => {
@@ -210,49 +180,11 @@ pub async fn get_dossier(
             Ok(crate::content::with_etag(&headers, body))
         }
         None => {
-            if let Ok(mut limiter) = state.limiter.lock() {
-                limiter.failed(&code, client, now);
-            }
             // The same answer for a wrong code and a wrong number: nothing to enumerate.
             Err(ApiFailure::new(
                 StatusCode::NOT_FOUND,
                 "no dossier with that code and phone number",
             ))
         }
-    }
-}
-
-pub type SharedLimiter = std::sync::Arc<Mutex<Limiter>>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limits_per_code_and_per_client_within_a_window() {
-        let mut limiter = Limiter::default();
-        let a: IpAddr = "127.0.0.1".parse().unwrap();
-        let b: IpAddr = "127.0.0.2".parse().unwrap();
-        for _ in 0..CODE_LIMIT {
-            assert_eq!(limiter.blocked("X", a, 0), None);
-            limiter.failed("X", a, 0);
-        }
-        assert!(
-            limiter.blocked("X", b, 1000).is_some(),
-            "per code, whoever asks"
-        );
-        assert_eq!(limiter.blocked("Y", b, 1000), None);
-        assert_eq!(
-            limiter.blocked("X", a, WINDOW_MS),
-            None,
-            "the window passes"
-        );
-        for i in 0..CLIENT_LIMIT {
-            limiter.failed(&format!("C{i}"), b, 0);
-        }
-        assert!(
-            limiter.blocked("fresh", b, 10).is_some(),
-            "per client, whatever code"
-        );
     }
 }

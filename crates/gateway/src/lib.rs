@@ -21,6 +21,7 @@ pub mod error;
 pub mod form;
 pub mod format;
 pub mod illustration;
+pub mod limits;
 pub mod media;
 pub mod migrations;
 pub mod open311;
@@ -34,7 +35,7 @@ pub mod teams;
 pub mod time;
 pub mod xml;
 
-use std::{net::SocketAddr, path::Path, sync::Arc};
+use std::{net::SocketAddr, path::Path};
 
 use axum::{
     Json, Router,
@@ -61,12 +62,9 @@ pub struct AppState {
     pub media: media::MediaDir,
     /// Base of the URLs the gateway hands out (media), without a trailing `/`.
     pub public_url: String,
-    pub limiter: dossiers::SharedLimiter,
     /// Behave as a server that does not know `Idempotency-Key`: every POST is
     /// a new request, and discovery does not claim `idempotency_keys`.
     pub ignore_idempotency_keys: bool,
-    /// The staff console's memory (its wrong-password limiter).
-    pub console: console::Shared,
 }
 
 /// How [`serve_configured`] runs the gateway.
@@ -293,9 +291,7 @@ pub async fn serve_configured(
             .public_url
             .map(|url| url.trim_end_matches('/').to_owned())
             .unwrap_or_else(|| format!("http://{bound}")),
-        limiter: Arc::default(),
         ignore_idempotency_keys: options.ignore_idempotency_keys,
-        console: console::Shared::default(),
     };
     if options.ignore_idempotency_keys {
         log::warn!("ignoring Idempotency-Key: every POST requests is a new request (a test mode)");

@@ -246,13 +246,26 @@ pub(crate) const SQLITE: &[&str] = &[
         detail TEXT NOT NULL
     ) STRICT;
     CREATE INDEX audit_by_time ON audit_log (at_ms);",
+    // 7: failure limits in the database, shared by every gateway on it
+    // (they were counted in each process's memory).
+    FAILURES_STEP,
 ];
+
+/// Failures counted against a limit (`limits.rs`); the same in both engines.
+const FAILURES_STEP: &str = "CREATE TABLE failures (
+        scope TEXT NOT NULL,                 -- dossier_code, dossier_client, staff_login, staff_address
+        key TEXT NOT NULL,
+        at_ms BIGINT NOT NULL
+    );
+    CREATE INDEX failures_by_key ON failures (scope, key, at_ms);
+    CREATE INDEX failures_by_time ON failures (scope, at_ms);";
 
 /// PostgreSQL's steps: the schema SQLite reaches after its six, written once
 /// for PostgreSQL (64-bit integers everywhere, identities for generated ids,
 /// `bytea` for bytes), then the steps both engines take from then on.
 /// `schema_version` holds how many have been applied.
-pub(crate) const POSTGRES: &[&str] = &["CREATE TABLE catalogue (
+pub(crate) const POSTGRES: &[&str] = &[
+    "CREATE TABLE catalogue (
         id BIGINT PRIMARY KEY CHECK (id = 1),
         body BYTEA NOT NULL,
         etag TEXT NOT NULL,
@@ -453,7 +466,10 @@ pub(crate) const POSTGRES: &[&str] = &["CREATE TABLE catalogue (
         target TEXT NOT NULL,
         detail TEXT NOT NULL
     );
-    CREATE INDEX audit_by_time ON audit_log (at_ms);"];
+    CREATE INDEX audit_by_time ON audit_log (at_ms);",
+    // 2: as SQLite's 7.
+    FAILURES_STEP,
+];
 
 /// Brings the database up to this gateway's schema; `place` names it in errors.
 pub(crate) fn run(conn: &Conn, place: &str) -> Result<(), DbError> {

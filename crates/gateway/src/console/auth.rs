@@ -3,12 +3,7 @@
 //! or password, wrong passwords limited per sign-in name and per address,
 //! a new session id at every sign-in, sign-out ending the session server-side.
 
-use std::{
-    collections::HashMap,
-    fmt::Write as _,
-    net::SocketAddr,
-    sync::{LazyLock, Mutex},
-};
+use std::{fmt::Write as _, net::SocketAddr, sync::LazyLock};
 
 use crate::sql::{Conn, Optional, params};
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
@@ -19,16 +14,20 @@ use axum::{
 };
 
 use super::{ConsoleError, Lang, audit, csrf, html, html::esc, session};
-use crate::{AppState, form, time};
+use crate::{
+    AppState, form,
+    limits::{self, Limit},
+    time,
+};
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD: usize = 12;
 /// Longest password accepted.
 pub const MAX_PASSWORD: usize = 128;
 /// Wrong passwords for one sign-in name within [`WINDOW_MS`] before it is held.
-pub const MAX_FAILURES_PER_LOGIN: usize = 5;
+pub const MAX_FAILURES_PER_LOGIN: u32 = 5;
 /// Wrong passwords from one address within [`WINDOW_MS`] before it is held.
-pub const MAX_FAILURES_PER_ADDRESS: usize = 20;
+pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
 /// How long a wrong password counts.
 pub const WINDOW_MS: i64 = 15 * 60 * 1000;
 /// The sign-in form's own CSRF cookie.
@@ -129,55 +128,17 @@ pub fn create_account(
     Ok(id)
 }
 
-/// Wrong passwords remembered per sign-in name and per address.
-#[derive(Default)]
-pub struct Limiter {
-    failures: Mutex<HashMap<String, Vec<i64>>>,
-}
-
-impl Limiter {
-    fn keys(login: &str, address: &str) -> [(String, usize); 2] {
-        [
-            (
-                format!("login:{}", login.to_lowercase()),
-                MAX_FAILURES_PER_LOGIN,
-            ),
-            (format!("address:{address}"), MAX_FAILURES_PER_ADDRESS),
-        ]
-    }
-
-    /// Seconds to wait before this name or address may try again, if held.
-    pub fn held(&self, login: &str, address: &str, now: i64) -> Option<u64> {
-        let mut failures = self.failures.lock().ok()?;
-        Self::keys(login, address)
-            .into_iter()
-            .filter_map(|(key, max)| {
-                let times = failures.get_mut(&key)?;
-                times.retain(|at| now - at < WINDOW_MS);
-                let oldest = *times.first()?;
-                (times.len() >= max)
-                    .then(|| u64::try_from((oldest + WINDOW_MS - now) / 1000 + 1).unwrap_or(1))
-            })
-            .max()
-    }
-
-    pub fn failed(&self, login: &str, address: &str, now: i64) {
-        if let Ok(mut failures) = self.failures.lock() {
-            if failures.len() > 100_000 {
-                failures.retain(|_, times| times.iter().any(|at| now - at < WINDOW_MS));
-            }
-            for (key, _) in Self::keys(login, address) {
-                failures.entry(key).or_default().push(now);
-            }
-        }
-    }
-
-    pub fn succeeded(&self, login: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures.remove(&format!("login:{}", login.to_lowercase()));
-        }
-    }
-}
+/// Wrong passwords per sign-in name (any case) and per address.
+const PER_LOGIN: Limit = Limit {
+    scope: "staff_login",
+    max: MAX_FAILURES_PER_LOGIN,
+    window_ms: WINDOW_MS,
+};
+const PER_ADDRESS: Limit = Limit {
+    scope: "staff_address",
+    max: MAX_FAILURES_PER_ADDRESS,
+    window_ms: WINDOW_MS,
+};
 
 fn sign_in_form(lang: Lang, token: &str, message: Option<&str>) -> String {
     let mut body = String::new();
@@ -252,7 +213,12 @@ pub async fn sign_in(
     let password = form.get("password").unwrap_or_default().to_owned();
     let address = peer.ip().to_string();
     let now = time::now_ms();
-    if let Some(wait) = state.console.limiter.held(&login, &address, now) {
+    let (folded, from) = (login.to_lowercase(), address.clone());
+    let held = state
+        .db
+        .call(move |conn| limits::held(conn, &[(PER_LOGIN, &folded), (PER_ADDRESS, &from)], now))
+        .await?;
+    if let Some(wait) = held {
         let mut response = sign_in_response(
             &state,
             lang,
@@ -284,11 +250,16 @@ pub async fn sign_in(
         .unwrap_or(false);
     let signed_in = account.filter(|_| matches);
     let Some((staff_id, name, _)) = signed_in else {
-        state.console.limiter.failed(&login, &address, now);
         let detail = format!("{login} from {address}");
+        let folded = login.to_lowercase();
         state
             .db
-            .call(move |conn| audit::record(conn, None, "", "sign_in_failed", "", &detail, now))
+            .call(move |conn| {
+                let tx = conn.transaction()?;
+                limits::failed(&tx, &[(PER_LOGIN, &folded), (PER_ADDRESS, &address)], now)?;
+                audit::record(&tx, None, "", "sign_in_failed", "", &detail, now)?;
+                tx.commit()
+            })
             .await?;
         return sign_in_response(
             &state,
@@ -297,7 +268,11 @@ pub async fn sign_in(
             Some(lang.t("sign_in.wrong")),
         );
     };
-    state.console.limiter.succeeded(&login);
+    let folded = login.to_lowercase();
+    state
+        .db
+        .call(move |conn| limits::forget(conn, PER_LOGIN, &folded))
+        .await?;
     let id = state
         .db
         .call_with(move |conn| {
@@ -362,17 +337,5 @@ mod tests {
         assert!(verify_password("một mật khẩu dài", &hash));
         assert!(!verify_password("một mật khẩu dàI", &hash));
         assert!(!verify_password("x", "not a hash"));
-    }
-
-    #[test]
-    fn the_limiter_holds_a_name_after_five_wrong_passwords() {
-        let limiter = Limiter::default();
-        for _ in 0..MAX_FAILURES_PER_LOGIN {
-            assert!(limiter.held("an", "127.0.0.1", 0).is_none());
-            limiter.failed("an", "127.0.0.1", 0);
-        }
-        assert!(limiter.held("AN", "127.0.0.2", 1000).is_some());
-        assert!(limiter.held("binh", "127.0.0.2", 1000).is_none());
-        assert!(limiter.held("an", "127.0.0.2", WINDOW_MS + 1).is_none());
     }
 }

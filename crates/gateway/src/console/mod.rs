@@ -22,8 +22,6 @@ pub mod reports;
 pub mod session;
 pub mod teams;
 
-use std::sync::Arc;
-
 use axum::{
     Router,
     http::{HeaderValue, StatusCode, header},
@@ -38,12 +36,6 @@ pub use session::Staff;
 
 /// Where the console lives.
 pub const BASE: &str = "/staff";
-
-/// What the console keeps in memory: the wrong-password limiter.
-#[derive(Default, Clone)]
-pub struct Shared {
-    pub limiter: Arc<auth::Limiter>,
-}
 
 /// The console's routes (merged into the gateway's router).
 pub fn routes() -> Router<AppState> {

@@ -9,6 +9,7 @@ mod console;
 mod content;
 mod dossiers;
 mod open311;
+mod replicas;
 mod society;
 mod spec;
 mod staff;
@@ -125,6 +126,13 @@ pub fn start_gateway_with(
 }
 
 pub struct KillOnDrop(Child);
+impl KillOnDrop {
+    /// SIGKILL now, and reap.
+    pub fn kill(&mut self) {
+        self.0.kill().unwrap();
+        self.0.wait().unwrap();
+    }
+}
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -203,26 +211,7 @@ impl Fixture {
         photos: &[&[u8]],
         key: Option<&str>,
     ) -> reqwest::blocking::Response {
-        let mut form = Form::new();
-        for (name, value) in fields {
-            form = form.text((*name).to_owned(), (*value).to_owned());
-        }
-        for photo in photos {
-            form = form.part(
-                "media",
-                Part::bytes(photo.to_vec())
-                    .file_name("photo.jpg")
-                    .mime_str("image/jpeg")
-                    .unwrap(),
-            );
-        }
-        let mut request = client()
-            .post(format!("{}/open311/v2/{file}", self.url))
-            .multipart(form);
-        if let Some(key) = key {
-            request = request.header("Idempotency-Key", key);
-        }
-        request.send().unwrap()
+        post_form(&self.url, file, fields, photos, key).unwrap()
     }
 
     /// The gateway's database (see [`open_db`]).
@@ -266,6 +255,35 @@ impl Fixture {
         assert_eq!(status, StatusCode::OK);
         body.as_array().unwrap().len()
     }
+}
+
+/// A multipart `POST` to `{base}/open311/v2/{file}` (any gateway).
+pub fn post_form(
+    base: &str,
+    file: &str,
+    fields: &[(&str, &str)],
+    photos: &[&[u8]],
+    key: Option<&str>,
+) -> reqwest::Result<reqwest::blocking::Response> {
+    let mut form = Form::new();
+    for (name, value) in fields {
+        form = form.text((*name).to_owned(), (*value).to_owned());
+    }
+    for photo in photos {
+        form = form.part(
+            "media",
+            Part::bytes(photo.to_vec())
+                .file_name("photo.jpg")
+                .mime_str("image/jpeg")?,
+        );
+    }
+    let mut request = client()
+        .post(format!("{base}/open311/v2/{file}"))
+        .multipart(form);
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    request.send()
 }
 
 pub fn client() -> reqwest::blocking::Client {
