@@ -11,6 +11,7 @@ mod bench;
 mod bench_app;
 #[cfg(test)]
 mod codemap;
+mod moto;
 mod package;
 mod postgres;
 mod proc;

@@ -62,6 +62,7 @@ pub fn setup(needs: Needs) -> Result {
     if needs == Needs::Test {
         tauri_driver()?;
         schemathesis()?;
+        crate::moto::install()?;
     }
     Ok(())
 }
@@ -85,16 +86,21 @@ fn schemathesis() -> Result {
         "installing schemathesis {SCHEMATHESIS_VERSION} from PyPI into {}",
         venv.display()
     ));
+    pip_venv(&venv, &format!("schemathesis=={SCHEMATHESIS_VERSION}"))
+}
+
+/// A fresh virtual environment in `venv` with `requirement` from PyPI.
+pub fn pip_venv(venv: &std::path::Path, requirement: &str) -> Result {
     // `--clear`: a venv left by another Python (moved or removed) is rebuilt.
     proc::run(
         Command::new("python3")
             .args(["-m", "venv", "--clear"])
-            .arg(&venv),
+            .arg(venv),
     )?;
     proc::run(
         Command::new(venv.join("bin/pip"))
             .args(["install", "--quiet", "--disable-pip-version-check"])
-            .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}")),
+            .arg(requirement),
     )
 }
 

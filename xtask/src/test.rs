@@ -73,13 +73,28 @@ pub fn test() -> Result {
         FAULT_TEST_KEYLESS,
     ]))?;
     step("the gateway's tests again, against PostgreSQL (a throwaway cluster under target/)");
+    let cluster = crate::postgres::Cluster::start("pg-test", crate::postgres::FAST)?;
+    proc::run(
+        cargo(&["test", "--workspace", "--test", "gateway"]).env("CDS_TEST_DATABASE", &cluster.url),
+    )?;
+    step("the gateway's photos in an S3-compatible store (moto), records in PostgreSQL");
     {
-        let cluster = crate::postgres::Cluster::start("pg-test", crate::postgres::FAST)?;
+        let moto = crate::moto::Moto::start()?;
         proc::run(
-            cargo(&["test", "--workspace", "--test", "gateway"])
-                .env("CDS_TEST_DATABASE", &cluster.url),
+            cargo(&[
+                "test",
+                "--workspace",
+                "--test",
+                "gateway",
+                "--",
+                "--ignored",
+                "s3::",
+            ])
+            .env("CDS_TEST_DATABASE", &cluster.url)
+            .envs(moto.env()),
         )?;
     }
+    drop(cluster);
     for (title, test) in [
         (
             "crash test: the outbox under SIGKILL (CDS_CRASH_RUNS, default 200)",

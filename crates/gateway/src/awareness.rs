@@ -7,12 +7,7 @@ use cds_domain::LocalizedText;
 use cds_provincial_api::content::{Article, GuideStep};
 use serde::Deserialize;
 
-use crate::{
-    db::DbError,
-    illustration,
-    media::{self, MediaDir},
-    time,
-};
+use crate::{db::DbError, illustration, media, media_store::MediaStore, time};
 
 /// The demo articles and guides, in Vietnamese and English.
 pub const DEMO_AWARENESS: &[u8] = include_bytes!("../seed/awareness.json");
@@ -84,7 +79,7 @@ fn parse(bytes: &[u8]) -> Result<Seed, DbError> {
 }
 
 /// Stores the demo articles and guides (with their illustrations).
-pub fn seed(conn: &Conn, media_dir: &MediaDir, now_ms: i64) -> Result<usize, DbError> {
+pub fn seed(conn: &Conn, media_dir: &MediaStore, now_ms: i64) -> Result<usize, DbError> {
     let seed = parse(DEMO_AWARENESS)?;
     let mut stored = 0;
     let mut put = |mut article: Article| -> Result<(), DbError> {

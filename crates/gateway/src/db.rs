@@ -37,6 +37,12 @@ pub enum DbError {
     /// The PostgreSQL address is not one (`postgres://user:password@host/db`).
     #[error("--database: not a PostgreSQL address ({0})")]
     Address(String),
+    /// `--media` is not an address this gateway knows.
+    #[error("--media: {0}")]
+    MediaAddress(String),
+    /// The photo store failed (an object store that does not answer).
+    #[error("photo store: {0}")]
+    Media(String),
     /// PostgreSQL refused the connection or could not be reached at start.
     #[error("cannot connect to the PostgreSQL database at {0}: {1}")]
     Connect(String, String),
@@ -53,7 +59,7 @@ impl DbError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             DbError::Sql(err) => err.is_unavailable(),
-            DbError::Connect(..) => true,
+            DbError::Connect(..) | DbError::Media(_) => true,
             _ => false,
         }
     }
@@ -126,6 +132,14 @@ impl Pool {
 
     fn give_back(&self, conn: Conn) {
         if conn.is_broken() {
+            // The server went away: the idle connections are most likely
+            // gone too; new ones are made when asked.
+            if let Ok(mut idle) = self.idle.lock() {
+                let gone = std::mem::take(&mut *idle);
+                drop(idle);
+                drop(gone);
+            }
+            log::warn!("PostgreSQL connection lost; reconnecting on the next request");
             return;
         }
         if let Ok(mut idle) = self.idle.lock() {
@@ -183,7 +197,7 @@ impl Db {
         let shown = shown(&config);
         let client = config
             .connect(postgres::NoTls)
-            .map_err(|err| DbError::Connect(shown.clone(), err.to_string()))?;
+            .map_err(|err| DbError::Connect(shown.clone(), sql::postgres_message(&err)))?;
         Ok(Db {
             backend: Arc::new(Backend::Postgres(Box::new(Pool {
                 config,

@@ -23,8 +23,10 @@ pub mod format;
 pub mod illustration;
 pub mod limits;
 pub mod media;
+pub mod media_store;
 pub mod migrations;
 pub mod open311;
+pub mod ops;
 pub mod places;
 pub mod procedures;
 pub mod products;
@@ -38,11 +40,11 @@ pub mod xml;
 use std::{net::SocketAddr, path::Path};
 
 use axum::{
-    Json, Router,
-    extract::{DefaultBodyLimit, State},
+    Router,
+    extract::DefaultBodyLimit,
     routing::{get, post},
 };
-use cds_provincial_api::{CATALOGUE_PATH, HEALTH_PATH, Health};
+use cds_provincial_api::{CATALOGUE_PATH, HEALTH_PATH};
 use utoipa::OpenApi;
 
 pub use db::Db;
@@ -59,7 +61,7 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
-    pub media: media::MediaDir,
+    pub media: media_store::MediaStore,
     /// Base of the URLs the gateway hands out (media), without a trailing `/`.
     pub public_url: String,
     /// Behave as a server that does not know `Idempotency-Key`: every POST is
@@ -72,6 +74,9 @@ pub struct AppState {
 pub struct ServeOptions {
     /// A PostgreSQL database for the records (default: SQLite in the data folder).
     pub database: Option<String>,
+    /// An S3-compatible store for the photos, `s3://bucket/prefix` (default:
+    /// the data folder's `media`).
+    pub media: Option<String>,
     /// Base of the URLs the gateway hands out (default: the bound address).
     pub public_url: Option<String>,
     /// Stand in for an Open311 server that ignores `Idempotency-Key`, to test
@@ -86,7 +91,8 @@ pub struct ServeOptions {
 #[openapi(
     info(title = "Công Dân Số provincial API", description = "Open311 GeoReport v2 (XML and JSON, by the path's extension) with idempotency, photos and update history; dossiers, the procedure catalogue and on-time statistics; content; alerts (staff publish and expire them), places nearby, OCOP products and their traceability; staff answers."),
     paths(
-        health,
+        ops::health,
+        ops::ready,
         catalogue::get_catalogue,
         open311::discovery,
         open311::services,
@@ -153,7 +159,8 @@ pub fn router(state: AppState) -> Router {
         ]
     };
     let mut router = Router::new()
-        .route(&format!("/{HEALTH_PATH}"), get(health))
+        .route(&format!("/{HEALTH_PATH}"), get(ops::health))
+        .route("/ready", get(ops::ready))
         .route(&format!("/{CATALOGUE_PATH}"), get(catalogue::get_catalogue))
         .route(
             "/open311/v2/services/{file}",
@@ -215,20 +222,8 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(error::reject_oversized))
         .layer(axum::middleware::from_fn(format::errors_in_format))
+        .layer(axum::middleware::from_fn(ops::request_id))
         .with_state(state)
-}
-
-/// `GET /health`
-#[utoipa::path(get, path = "/health", tag = "meta", responses((status = 200, body = Health)))]
-async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiFailure> {
-    state
-        .db
-        .call(|conn| conn.query_row("SELECT 1", [], |_| Ok(())))
-        .await?;
-    Ok(Json(Health {
-        status: "ok".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-    }))
 }
 
 /// Opens (creating and seeding when empty) the database in `data_dir`, binds
@@ -273,9 +268,10 @@ pub async fn serve_configured(
     on_bound: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let dir = data_dir.to_owned();
     let location = db::Location::new(data_dir, options.database.as_deref());
-    let db = tokio::task::spawn_blocking(move || seed::open(&location, &dir))
+    let media = media_store::MediaStore::open(options.media.as_deref(), data_dir)?;
+    let seeding = media.clone();
+    let db = tokio::task::spawn_blocking(move || seed::open(&location, &seeding))
         .await
         .map_err(|err| ServeError::Start(err.to_string()))??;
     let listener = tokio::net::TcpListener::bind(listen)
@@ -286,7 +282,7 @@ pub async fn serve_configured(
         .map_err(|err| ServeError::Bind(listen, err))?;
     let state = AppState {
         db,
-        media: media::MediaDir::new(data_dir),
+        media,
         public_url: options
             .public_url
             .map(|url| url.trim_end_matches('/').to_owned())

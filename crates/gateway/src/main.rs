@@ -5,7 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 use cds_gateway::DEFAULT_LISTEN;
 
 const USAGE: &str = "usage: cds-gateway [--listen ADDR:PORT] [--data DIR] [--database URL]
-                   [--public-url URL] [--ignore-idempotency-keys]
+                   [--media s3://BUCKET/PREFIX] [--public-url URL]
+                   [--ignore-idempotency-keys]
        cds-gateway migrate [--data DIR] [--database URL]
        cds-gateway create-api-key NAME [--data DIR]
        cds-gateway create-staff NAME [--login LOGIN (--admin | --agency AGENCY)] [--data DIR]
@@ -16,7 +17,10 @@ const USAGE: &str = "usage: cds-gateway [--listen ADDR:PORT] [--data DIR] [--dat
 Serves the provincial API from DIR (created and seeded with the demo province,
 Huế, when empty). --database postgres://USER:PASSWORD@HOST:PORT/NAME (or
 CDS_GATEWAY_DATABASE) keeps the records in PostgreSQL instead of SQLite in
-DIR; any number of gateways may share one. migrate brings the database to
+DIR; any number of gateways may share one. --media s3://BUCKET/PREFIX (or
+CDS_GATEWAY_MEDIA) keeps photos in an S3-compatible store instead of
+DIR/media, with the usual AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_REGION, AWS_ENDPOINT (and AWS_ALLOW_HTTP=true for http) variables. migrate brings the database to
 this version's schema and exits (every start does it too). Listens on 127.0.0.1:8787 unless told otherwise; prints
 'listening on http://ADDR' once it accepts connections.
 --ignore-idempotency-keys (or CDS_GATEWAY_IGNORE_IDEMPOTENCY_KEYS=1) makes it
@@ -32,7 +36,7 @@ new, with WARD its home ward), valid for DAYS days, then its team id, name and
 expiry, separated by tabs.";
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    cds_gateway::ops::init_logging();
     let mut args = match Args::parse(std::env::args().skip(1)) {
         Ok(args) => args,
         Err(message) => {
@@ -42,7 +46,7 @@ fn main() -> ExitCode {
     };
     if let Some(command) = args.command.take() {
         let location = cds_gateway::db::Location::new(&args.data, args.database.as_deref());
-        return match run_command(command, &location, &args.data) {
+        return match run_command(command, &location, args.media.as_deref(), &args.data) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
                 eprintln!("cds-gateway: {message}");
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
     };
     let options = cds_gateway::ServeOptions {
         database: args.database.clone(),
+        media: args.media.clone(),
         public_url: args.public_url.clone(),
         ignore_idempotency_keys: args.ignore_idempotency_keys,
     };
@@ -108,12 +113,16 @@ struct Args {
     data: PathBuf,
     /// A PostgreSQL address; none: SQLite in `data`.
     database: Option<String>,
+    /// An object store for photos; none: `data/media`.
+    media: Option<String>,
     public_url: Option<String>,
     ignore_idempotency_keys: bool,
 }
 
 /// The environment's PostgreSQL address, if `--database` does not give one.
 const DATABASE_ENV: &str = "CDS_GATEWAY_DATABASE";
+/// The environment's photo store, if `--media` does not give one.
+const MEDIA_ENV: &str = "CDS_GATEWAY_MEDIA";
 
 /// The environment's word for "ignore idempotency keys", if it says one.
 const IGNORE_KEYS_ENV: &str = "CDS_GATEWAY_IGNORE_IDEMPOTENCY_KEYS";
@@ -122,6 +131,7 @@ const IGNORE_KEYS_ENV: &str = "CDS_GATEWAY_IGNORE_IDEMPOTENCY_KEYS";
 fn run_command(
     command: Subcommand,
     location: &cds_gateway::db::Location,
+    media: Option<&str>,
     data: &std::path::Path,
 ) -> Result<(), String> {
     use cds_gateway::{auth, seed, time};
@@ -139,7 +149,9 @@ fn run_command(
         println!("{}: schema up to date", db.place());
         return Ok(());
     }
-    let db = seed::open(location, data).map_err(|err| err.to_string())?;
+    let media =
+        cds_gateway::media_store::MediaStore::open(media, data).map_err(|err| err.to_string())?;
+    let db = seed::open(location, &media).map_err(|err| err.to_string())?;
     let runtime = tokio::runtime::Runtime::new().map_err(|err| err.to_string())?;
     let line = runtime
         .block_on(db.call_with(move |conn| {
@@ -211,6 +223,7 @@ impl Args {
         let mut database = std::env::var(DATABASE_ENV)
             .ok()
             .filter(|url| !url.is_empty());
+        let mut media = std::env::var(MEDIA_ENV).ok().filter(|url| !url.is_empty());
         let mut command = None;
         let mut login = None;
         let mut agency: Option<Option<String>> = None;
@@ -229,6 +242,7 @@ impl Args {
                 "--data" => data = value("a folder")?.into(),
                 "--public-url" => public_url = Some(value("a URL")?),
                 "--database" => database = Some(value("a postgres:// URL")?),
+                "--media" => media = Some(value("an s3://bucket/prefix")?),
                 "migrate" if command.is_none() => command = Some(Subcommand::Migrate),
                 "--ignore-idempotency-keys" => ignore_idempotency_keys = true,
                 "create-api-key" if command.is_none() => {
@@ -286,6 +300,7 @@ impl Args {
             listen,
             data,
             database,
+            media,
             public_url,
             ignore_idempotency_keys,
         })

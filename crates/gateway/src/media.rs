@@ -1,12 +1,7 @@
 //! Photos sent with requests or by staff: checked to be a real JPEG, PNG or
 //! WebP of sane size and dimensions (by reading their headers, never by
-//! decoding), stored once by content hash, served back at `/media/{hash}`.
-
-use std::{
-    fs::{self, File},
-    io::Write,
-    path::{Path, PathBuf},
-};
+//! decoding), recorded once by content hash, served back at `/media/{hash}`
+//! (the bytes are `media_store.rs`'s).
 
 use crate::sql::{Conn, Optional, params};
 use axum::{
@@ -14,9 +9,8 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use sha2::{Digest, Sha256};
 
-use crate::{ApiFailure, AppState, db::hex, time};
+use crate::{ApiFailure, AppState, time};
 
 /// Largest photo accepted, in bytes.
 pub const MAX_MEDIA_BYTES: usize = 8 * 1024 * 1024;
@@ -172,62 +166,6 @@ pub fn sniff(bytes: &[u8]) -> Result<Sniffed, MediaError> {
     })
 }
 
-/// The folder of stored photos.
-#[derive(Debug, Clone)]
-pub struct MediaDir(PathBuf);
-
-impl MediaDir {
-    pub fn new(data_dir: &Path) -> MediaDir {
-        MediaDir(data_dir.join("media"))
-    }
-
-    fn path(&self, hash: &str) -> PathBuf {
-        self.0.join(hash)
-    }
-
-    /// Writes the file (durably: its bytes and its name in the folder,
-    /// under its hash) and records it; returns the hash.
-    pub fn store(
-        &self,
-        conn: &Conn,
-        bytes: &[u8],
-        sniffed: Sniffed,
-    ) -> Result<String, crate::db::DbError> {
-        let hash = hex(&Sha256::digest(bytes));
-        self.write(bytes, &hash)?;
-        record(conn, &hash, bytes.len(), sniffed)?;
-        Ok(hash)
-    }
-
-    /// Writes the file named `hash` (the SHA-256 of `bytes`) durably — its
-    /// bytes, then its name in the folder — unless it is there already.
-    /// Needs no database: the intake writes photos before it takes the
-    /// database's lock, and before the record that names them.
-    pub fn write(&self, bytes: &[u8], hash: &str) -> Result<(), crate::db::DbError> {
-        let path = self.path(hash);
-        if path.is_file() {
-            return Ok(());
-        }
-        let io = |err: std::io::Error| crate::db::DbError::Folder(self.0.clone(), err);
-        fs::create_dir_all(&self.0).map_err(io)?;
-        // A name of its own per writer: two requests with the same photo
-        // may write it at once; the rename makes either one the file.
-        let temp = self
-            .0
-            .join(format!("tmp-{hash}-{:?}", std::thread::current().id()));
-        let mut file = File::create(&temp).map_err(io)?;
-        file.write_all(bytes).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        fs::rename(&temp, &path).map_err(io)?;
-        // The rename is durable once the folder is: before the record
-        // that names the file is committed.
-        File::open(&self.0)
-            .and_then(|folder| folder.sync_all())
-            .map_err(io)?;
-        Ok(())
-    }
-}
-
 /// Records a written file (once: a second record of the same hash is a no-op).
 pub fn record(conn: &Conn, hash: &str, len: usize, sniffed: Sniffed) -> crate::sql::Result<()> {
     conn.execute(
@@ -272,11 +210,11 @@ pub async fn get_media(
         })
         .await?;
     let mime = mime.ok_or_else(|| ApiFailure::new(StatusCode::NOT_FOUND, "no such photo"))?;
-    let path = state.media.path(&hash);
-    let bytes = tokio::task::spawn_blocking(move || fs::read(path))
+    let store = state.media.clone();
+    let bytes = tokio::task::spawn_blocking(move || store.read(&hash))
         .await
-        .map_err(|err| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?
-        .map_err(|_| ApiFailure::new(StatusCode::NOT_FOUND, "no such photo"))?;
+        .map_err(|err| ApiFailure::from(crate::db::DbError::Worker(err.to_string())))??
+        .ok_or_else(|| ApiFailure::new(StatusCode::NOT_FOUND, "no such photo"))?;
     let content_type = HeaderValue::from_str(&mime)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     Ok((

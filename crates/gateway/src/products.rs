@@ -94,9 +94,12 @@ fn card_colour(category: &str) -> [u8; 3] {
 
 /// Seeds the demo products (each with a drawn card standing for its photo,
 /// served like any photo) and their batches.
-pub fn seed_demo(conn: &Conn, dir: &std::path::Path, now: i64) -> Result<(), DbError> {
+pub fn seed_demo(
+    conn: &Conn,
+    media: &crate::media_store::MediaStore,
+    now: i64,
+) -> Result<(), DbError> {
     let mut products = parse_products(DEMO_PRODUCTS, now).map_err(DbError::Demo)?;
-    let media = crate::media::MediaDir::new(dir);
     for (i, product) in products.iter_mut().enumerate() {
         let png =
             crate::illustration::step_card(i % 9 + 1, card_colour(&product.category), 320, 240);

@@ -3,8 +3,6 @@
 //! dossiers over 13 months (`seed/dossiers.json`), alerts, and (through
 //! `awareness`) articles and guides.
 
-use std::path::Path;
-
 use crate::sql::{Conn, Optional, params};
 use cds_domain::Catalogue;
 use cds_provincial_api::{
@@ -16,6 +14,7 @@ use cds_provincial_api::{
 use crate::{
     auth,
     db::{self, Db, DbError, Location},
+    media_store::MediaStore,
     procedures, time,
 };
 
@@ -31,20 +30,20 @@ const DEMO_DOSSIER_PLAN: &[u8] = include_bytes!("../seed/dossiers.json");
 pub const DEMO_DOSSIERS: usize = 600;
 
 /// Opens the database at `location` (see [`Db::open`]) and seeds what is
-/// missing, the demo's pictures into the media folder `dir`; in one
+/// missing, the demo's pictures into `media`; in one
 /// transaction, so replicas starting together seed once.
-pub fn open(location: &Location, dir: &Path) -> Result<Db, DbError> {
+pub fn open(location: &Location, media: &MediaStore) -> Result<Db, DbError> {
     let db = Db::open(location)?;
     db.blocking(|conn| {
         let tx = conn.transaction()?;
-        seed(&tx, dir)?;
+        seed(&tx, media)?;
         Ok(tx.commit()?)
     })?;
     Ok(db)
 }
 
 /// The demo catalogue, then the rest of the demo data, where missing.
-fn seed(conn: &Conn, dir: &Path) -> Result<(), DbError> {
+fn seed(conn: &Conn, media: &MediaStore) -> Result<(), DbError> {
     let has_catalogue: Option<i64> = conn
         .query_row("SELECT id FROM catalogue", [], |row| row.get(0))
         .optional()?;
@@ -53,12 +52,12 @@ fn seed(conn: &Conn, dir: &Path) -> Result<(), DbError> {
         db::store_catalogue(conn, DEMO_CATALOGUE)?;
         log::info!("seeded the demo province's catalogue");
     }
-    demo(conn, dir)?;
+    demo(conn, media)?;
     Ok(())
 }
 
 /// Seeds what is missing; safe to call at every start.
-pub fn demo(conn: &Conn, dir: &std::path::Path) -> Result<(), DbError> {
+pub fn demo(conn: &Conn, media: &MediaStore) -> Result<(), DbError> {
     let count = |conn: &Conn, table: &str| -> crate::sql::Result<i64> {
         conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
             row.get(0)
@@ -88,9 +87,9 @@ pub fn demo(conn: &Conn, dir: &std::path::Path) -> Result<(), DbError> {
         dossiers(conn, DEMO_DOSSIERS, 46, time::now_ms())?;
     }
     if count(conn, "content")? == 0 {
-        content(conn, dir)?;
+        content(conn, media)?;
     }
-    society(conn, dir, count)?;
+    society(conn, media, count)?;
     Ok(())
 }
 
@@ -100,7 +99,7 @@ pub fn demo(conn: &Conn, dir: &std::path::Path) -> Result<(), DbError> {
 /// `seed/awareness.json`'s).
 fn society(
     conn: &Conn,
-    dir: &std::path::Path,
+    media: &MediaStore,
     count: impl Fn(&Conn, &str) -> crate::sql::Result<i64>,
 ) -> Result<(), DbError> {
     let now = time::now_ms();
@@ -111,7 +110,7 @@ fn society(
         crate::places::seed_demo(conn, now)?;
     }
     if count(conn, "products")? == 0 {
-        crate::products::seed_demo(conn, dir, now)?;
+        crate::products::seed_demo(conn, media, now)?;
     }
     let articles: Vec<serde_json::Value> = serde_json::from_slice(DEMO_FIELD_ARTICLES)?;
     for mut article in articles {
@@ -540,10 +539,9 @@ pub fn dossiers(conn: &Conn, count: usize, seed: u64, now_ms: i64) -> Result<usi
     Ok(made)
 }
 
-fn content(conn: &Conn, dir: &std::path::Path) -> Result<(), DbError> {
+fn content(conn: &Conn, media: &MediaStore) -> Result<(), DbError> {
     let now = time::now_ms();
-    let media = crate::media::MediaDir::new(dir);
-    crate::awareness::seed(conn, &media, now)?;
+    crate::awareness::seed(conn, media, now)?;
     Ok(())
 }
 
@@ -554,7 +552,11 @@ mod tests {
     #[test]
     fn demo_dossiers_span_thirteen_months_of_catalogue_procedures() {
         let dir = tempfile::tempdir().unwrap();
-        let db = open(&Location::Sqlite(dir.path().to_owned()), dir.path()).unwrap();
+        let db = open(
+            &Location::Sqlite(dir.path().to_owned()),
+            &MediaStore::folder(dir.path()),
+        )
+        .unwrap();
         let now = time::parse("2026-11-20T03:00:00Z").unwrap();
         let catalogue = procedures::parse(DEMO_PROCEDURES).unwrap();
         db.blocking(|conn| {
@@ -638,7 +640,11 @@ mod tests {
             )
             .unwrap();
         }
-        let db = open(&Location::Sqlite(dir.path().to_owned()), dir.path()).unwrap();
+        let db = open(
+            &Location::Sqlite(dir.path().to_owned()),
+            &MediaStore::folder(dir.path()),
+        )
+        .unwrap();
         db.blocking(|conn| {
             let rows: Vec<(String, String, Option<String>, String, i64)> = conn
                 .prepare("SELECT code, level, procedure_id, note, updated_ms FROM dossiers ORDER BY code")?

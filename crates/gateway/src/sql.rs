@@ -79,7 +79,7 @@ impl SqlError {
 }
 
 /// The server's own words for an error ("db error" alone says nothing).
-fn postgres_message(err: &postgres::Error) -> String {
+pub(crate) fn postgres_message(err: &postgres::Error) -> String {
     match err.as_db_error() {
         Some(db) => {
             let mut message = format!("{} ({})", db.message(), db.code().code());

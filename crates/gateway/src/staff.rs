@@ -52,7 +52,7 @@ pub struct StaffUpdateForm {
 /// `staff:<name>` as its actor, and answers the request as residents see it.
 pub(crate) fn apply_staff(
     conn: &Conn,
-    media_dir: &media::MediaDir,
+    media_dir: &crate::media_store::MediaStore,
     public_url: &str,
     id: i64,
     staff: &str,

@@ -24,7 +24,7 @@ impl NewRequest {
     /// outside the database's lock).
     pub(super) fn write_photos(
         &self,
-        media_dir: &media::MediaDir,
+        media_dir: &crate::media_store::MediaStore,
     ) -> Result<(), crate::db::DbError> {
         for (bytes, _, hash) in &self.media {
             media_dir.write(bytes, hash)?;

@@ -9,7 +9,9 @@ mod console;
 mod content;
 mod dossiers;
 mod open311;
+mod ops;
 mod replicas;
+mod s3;
 mod society;
 mod spec;
 mod staff;
@@ -132,6 +134,27 @@ impl KillOnDrop {
         self.0.kill().unwrap();
         self.0.wait().unwrap();
     }
+
+    /// SIGTERM now (the gateway's signal to drain and stop).
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits up to `limit` for the process to exit; its status.
+    pub fn exited_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
 }
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
@@ -219,6 +242,17 @@ impl Fixture {
         open_db(self.dir.path())
     }
 
+    /// How many requests are stored with Idempotency-Key `key` (0 or 1).
+    pub fn stored_with_key(&self, key: &str) -> i64 {
+        self.db()
+            .query_row(
+                "SELECT COUNT(*) FROM requests WHERE idempotency_key = ?1",
+                [key],
+                |row| row.get(0),
+            )
+            .unwrap()
+    }
+
     /// Moves request `id`'s filing (and its last change) to `ms` (Unix ms).
     pub fn backdate(&self, id: &str, ms: i64) {
         let changed = self
@@ -255,6 +289,50 @@ impl Fixture {
         assert_eq!(status, StatusCode::OK);
         body.as_array().unwrap().len()
     }
+}
+
+/// A valid report's upload to `{base}/open311/v2/requests.json` with key
+/// `key`, sent up to half its body: the open connection and the rest.
+pub fn half_upload(base: &str, key: &str) -> (std::net::TcpStream, Vec<u8>) {
+    use std::io::Write;
+    let host = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    let boundary = "cds-half-upload";
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("api_key", DEMO_KEY),
+        ("service_code", "pothole"),
+        ("lat", "16.4637"),
+        ("long", "107.5909"),
+        ("attribute[size]", "large"),
+        ("description", "Gửi dở dang"),
+    ] {
+        write!(
+            body,
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        )
+        .unwrap();
+    }
+    write!(
+        body,
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"p.jpg\"\r\n\
+         Content-Type: image/jpeg\r\n\r\n"
+    )
+    .unwrap();
+    body.extend_from_slice(PHOTO);
+    write!(body, "\r\n--{boundary}--\r\n").unwrap();
+    write!(
+        stream,
+        "POST /open311/v2/requests.json HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\n\
+         Idempotency-Key: {key}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let rest = body.split_off(body.len() / 2);
+    stream.write_all(&body).unwrap();
+    stream.flush().unwrap();
+    (stream, rest)
 }
 
 /// A multipart `POST` to `{base}/open311/v2/{file}` (any gateway).

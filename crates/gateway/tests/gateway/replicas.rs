@@ -4,8 +4,6 @@
 //! the data folder's file.
 
 use std::{
-    io::Write,
-    net::TcpStream,
     sync::{Arc, Barrier, mpsc},
     thread,
     time::Duration,
@@ -40,16 +38,6 @@ fn description(key: &str) -> String {
     format!("Phản ánh {key}")
 }
 
-fn stored_with_key(gw: &Fixture, key: &str) -> i64 {
-    gw.db()
-        .query_row(
-            "SELECT COUNT(*) FROM requests WHERE idempotency_key = ?1",
-            [key],
-            |row| row.get(0),
-        )
-        .unwrap()
-}
-
 #[test]
 fn sixteen_concurrent_posts_with_one_key_across_two_gateways_store_one_request() {
     let a = Fixture::new();
@@ -78,7 +66,7 @@ fn sixteen_concurrent_posts_with_one_key_across_two_gateways_store_one_request()
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "every answer names the same request: {ids:?}");
-    assert_eq!(stored_with_key(&a, "one-key-two-gateways"), 1);
+    assert_eq!(a.stored_with_key("one-key-two-gateways"), 1);
     // Each gateway serves it.
     for url in [&a.url, &b_url] {
         let (status, body) = answer(
@@ -161,28 +149,7 @@ fn a_gateway_killed_mid_upload_loses_nothing_it_answered() {
         answered.push(answered_rx.recv_timeout(Duration::from_secs(60)).unwrap());
     }
     // An upload half sent: headers and half its body, then the gateway dies.
-    let host = victim_url.trim_start_matches("http://");
-    let mut half = TcpStream::connect(host).unwrap();
-    let boundary = "cds-half-upload";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\n{DEMO_KEY}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"service_code\"\r\n\r\npothole\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"p.jpg\"\r\n\
-         Content-Type: image/jpeg\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(PHOTO);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    write!(
-        half,
-        "POST /open311/v2/requests.json HTTP/1.1\r\nHost: {host}\r\n\
-         Content-Type: multipart/form-data; boundary={boundary}\r\n\
-         Idempotency-Key: kill-half\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    half.write_all(&body[..body.len() / 2]).unwrap();
-    half.flush().unwrap();
+    let (half, _rest) = crate::half_upload(&victim_url, "kill-half");
     victim.kill();
     drop(half);
 
@@ -195,13 +162,13 @@ fn a_gateway_killed_mid_upload_loses_nothing_it_answered() {
 
     // Everything answered 2xx is there, once, served by the other gateway.
     for (key, id) in &answered {
-        assert_eq!(stored_with_key(&a, key), 1, "{key}");
+        assert_eq!(a.stored_with_key(key), 1, "{key}");
         let (status, body) = a.get(&format!("/open311/v2/requests/{id}.json"));
         assert_eq!(status, StatusCode::OK, "{key} → {id}");
         assert_eq!(body[0]["service_request_id"], id.as_str());
     }
     assert_eq!(
-        stored_with_key(&a, "kill-half"),
+        a.stored_with_key("kill-half"),
         0,
         "half an upload stores nothing"
     );
@@ -210,7 +177,7 @@ fn a_gateway_killed_mid_upload_loses_nothing_it_answered() {
     for key in &in_flight {
         let (status, body) = answer(post(&a.url, &pothole(&description(key)), key).unwrap());
         assert_eq!(status, StatusCode::OK, "{key}: {body}");
-        assert_eq!(stored_with_key(&a, key), 1, "{key}");
+        assert_eq!(a.stored_with_key(key), 1, "{key}");
     }
     eprintln!(
         "replica killed: {} answered before the kill, all kept; {} in flight, each stored once after a retry",

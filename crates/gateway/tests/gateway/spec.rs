@@ -886,6 +886,7 @@ fn serve_configured_runs_in_process_with_its_options() {
             &data,
             cds_gateway::ServeOptions {
                 database: crate::database_for(&data),
+                media: None,
                 public_url: Some("https://api.hue.example/".into()),
                 ignore_idempotency_keys: true,
             },
