@@ -48,10 +48,15 @@ fn outbox() -> Result {
     crate::test::core_test(crate::test::CRASH_TEST, Some(("CDS_CRASH_RUNS", "500")))
 }
 
-/// Requests per second and latency percentiles of the gateway (release build)
-/// under a separate load process on loopback: `POST requests` with a 250 KB
-/// photo, then `GET requests/{id}`.
+/// Requests per second and latency percentiles of the gateway (release
+/// build), `POST requests` with a 250 KB photo and `GET requests/{id}`, on
+/// SQLite and on PostgreSQL (a fresh cluster, its durable defaults), with one
+/// gateway and with two on the same database, driven by two load tools in
+/// turn: the project's load process and wrk (Debian's; a Lua script varies
+/// every photo, else content addressing would store one). All on these 2
+/// cores, server and load together, over loopback.
 fn gateway() -> Result {
+    crate::setup::apt_install_missing(&["wrk", "postgresql"])?;
     step("gateway: building the release gateway and the load generator");
     proc::run(Command::new("cargo").current_dir(root()).args([
         "build",
@@ -64,33 +69,73 @@ fn gateway() -> Result {
         "load",
     ]))?;
     let release = crate::target_dir().join("release");
-    let data = crate::target_dir().join("bench-gateway");
-    if data.exists() {
+    let mut rows = Vec::new();
+    for (store, replicas) in [
+        ("SQLite", 1),
+        ("SQLite", 2),
+        ("PostgreSQL", 1),
+        ("PostgreSQL", 2),
+    ] {
+        let data = crate::target_dir().join("bench-gateway");
+        if data.exists() {
+            std::fs::remove_dir_all(&data).map_err(|err| format!("{}: {err}", data.display()))?;
+        }
+        std::fs::create_dir_all(&data).map_err(|err| format!("{}: {err}", data.display()))?;
+        let cluster = match store {
+            "PostgreSQL" => Some(crate::postgres::Cluster::start("pg-bench", &[])?),
+            _ => None,
+        };
+        let envs: Vec<(&str, String)> = cluster
+            .iter()
+            .map(|cluster| ("CDS_GATEWAY_DATABASE", format!("{}/postgres", cluster.url)))
+            .collect();
+        let mut gateways = Vec::new();
+        let mut urls = Vec::new();
+        for replica in 0..replicas {
+            let log = crate::target_dir().join(format!("bench-gateway-{replica}.log"));
+            let (gateway, url) =
+                proc::start_gateway_with(&release.join("cds-gateway"), &data, &envs, Some(&log))?;
+            gateways.push(gateway);
+            urls.push(url);
+        }
+        let setup = format!(
+            "{store}, {replicas} gateway{}",
+            if replicas > 1 { "s" } else { "" }
+        );
+        for mode in ["post", "get"] {
+            let (count, seconds) = if mode == "post" {
+                ("2000", "5s")
+            } else {
+                ("20000", "5s")
+            };
+            step(&format!(
+                "gateway: {setup}: {mode}, load process then wrk, 16 connections"
+            ));
+            let out = proc::output(Command::new(release.join("examples/load")).args([
+                urls.join(",").as_str(),
+                mode,
+                count,
+                "16",
+            ]))
+            .ok_or("the load generator failed")?;
+            rows.push((setup.clone(), mode, "load process", out.trim().to_owned()));
+            rows.push((setup.clone(), mode, "wrk", wrk(&urls, mode, seconds)?));
+        }
+        drop(gateways);
+        drop(cluster);
         std::fs::remove_dir_all(&data).map_err(|err| format!("{}: {err}", data.display()))?;
     }
-    let (_gateway, url) = proc::start_gateway(&release.join("cds-gateway"), &data)?;
-    let mut rows = Vec::new();
-    for (mode, count, concurrency) in [("post", "2000", "16"), ("get", "20000", "16")] {
-        step(&format!(
-            "gateway: {mode} x {count}, {concurrency} at a time"
-        ));
-        let out = proc::output(Command::new(release.join("examples/load")).args([
-            url.as_str(),
-            mode,
-            count,
-            concurrency,
-        ]))
-        .ok_or("the load generator failed")?;
-        rows.push(out.trim().to_owned());
-    }
-    println!("\ngateway benchmark (2 cores shared by server and load process; loopback)\n");
     println!(
-        "| operation                          | requests | errors |  req/s |  p50 ms |  p90 ms |  p99 ms |"
+        "\ngateway benchmark: 16 connections (split evenly across the gateways), \
+         2 cores shared by gateways, database and load tool; loopback\n"
     );
     println!(
-        "|------------------------------------|----------|--------|--------|---------|---------|---------|"
+        "| records, gateways        | operation                   | tool         | requests | errors |  req/s |  p50 ms |  p90 ms |  p99 ms |"
     );
-    for row in rows {
+    println!(
+        "|--------------------------|-----------------------------|--------------|----------|--------|--------|---------|---------|---------|"
+    );
+    for (setup, mode, tool, row) in rows {
         let v = |key: &str| -> String {
             row.split(&format!("\"{key}\":"))
                 .nth(1)
@@ -99,23 +144,105 @@ fn gateway() -> Result {
                 .trim_matches('"')
                 .to_owned()
         };
-        let name = if v("mode") == "post" {
+        let name = if mode == "post" {
             "POST requests, 250 KB photo"
         } else {
             "GET requests/{id}"
         };
         let num = |key: &str| v(key).parse::<f64>().unwrap_or(f64::NAN);
+        let rps = num("requests") / num("seconds");
         println!(
-            "| {name:<34} | {:>8} | {:>6} | {:>6.0} | {:>7.2} | {:>7.2} | {:>7.2} |",
+            "| {setup:<24} | {name:<27} | {tool:<12} | {:>8} | {:>6} | {rps:>6.0} | {:>7.2} | {:>7.2} | {:>7.2} |",
             v("requests"),
             v("errors"),
-            num("rps"),
             num("p50_ms"),
             num("p90_ms"),
             num("p99_ms")
         );
     }
+    println!(
+        "\nwrk: one process per gateway (16 connections split), requests and errors summed, \
+         percentiles the worst of the processes'."
+    );
     Ok(())
+}
+
+/// wrk against every gateway at once for `duration`, 16 connections split
+/// across them; one JSON line: requests and errors summed, the worst percentiles.
+fn wrk(urls: &[String], mode: &str, duration: &str) -> Result<String> {
+    let scripts = root().join("xtask/wrk");
+    let photo = root().join("assets/test-images/pothole_hue_synthetic.jpg");
+    let connections = (16 / urls.len()).to_string();
+    let mut children = Vec::new();
+    for (index, url) in urls.iter().enumerate() {
+        let mut command = Command::new("wrk");
+        command.args([
+            "-t1",
+            "-c",
+            &connections,
+            "-d",
+            duration,
+            "--timeout",
+            "30s",
+            "-s",
+        ]);
+        if mode == "post" {
+            command
+                .arg(scripts.join("post.lua"))
+                .arg(url)
+                .arg("--")
+                .arg(&photo)
+                .arg(format!("r{index}"));
+        } else {
+            // The ids the load process's 2,000 posts made first.
+            command
+                .arg(scripts.join("get.lua"))
+                .arg(url)
+                .args(["--", "2000"]);
+        }
+        children.push(
+            command
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .map_err(|err| format!("cannot run wrk: {err}"))?,
+        );
+    }
+    let mut lines = Vec::new();
+    for child in children {
+        let output = child
+            .wait_with_output()
+            .map_err(|err| format!("wrk: {err}"))?;
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        let line = text
+            .lines()
+            .find(|line| line.starts_with('{'))
+            .ok_or_else(|| format!("wrk printed no summary: {text}"))?
+            .to_owned();
+        lines.push(line);
+    }
+    let field = |line: &str, key: &str| -> f64 {
+        line.split(&format!("\"{key}\":"))
+            .nth(1)
+            .and_then(|rest| rest.split([',', '}']).next())
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    let sum = |key: &str| lines.iter().map(|line| field(line, key)).sum::<f64>();
+    let worst = |key: &str| {
+        lines
+            .iter()
+            .map(|line| field(line, key))
+            .fold(f64::NAN, f64::max)
+    };
+    Ok(format!(
+        "{{\"requests\":{},\"seconds\":{},\"errors\":{},\"p50_ms\":{},\"p90_ms\":{},\"p99_ms\":{}}}",
+        sum("requests"),
+        worst("seconds"),
+        sum("errors"),
+        worst("p50_ms"),
+        worst("p90_ms"),
+        worst("p99_ms")
+    ))
 }
 
 /// Delivering 1,000 reports with three 250 KB photos next to curl sending the

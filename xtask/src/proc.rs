@@ -171,13 +171,29 @@ fn terminate(pid: u32) {
 
 /// Starts the reference gateway on a free loopback port; returns it and its URL.
 pub fn start_gateway(binary: &Path, data: &Path) -> Result<(Background, String)> {
-    let mut gateway = Background::spawn(
-        "cds-gateway",
-        Command::new(binary)
-            .args(["--listen", "127.0.0.1:0", "--data"])
-            .arg(data)
-            .stdout(Stdio::piped()),
-    )?;
+    start_gateway_with(binary, data, &[], None)
+}
+
+/// [`start_gateway`] with environment variables, and its log (standard
+/// error) written to `log` instead of this terminal.
+pub fn start_gateway_with(
+    binary: &Path,
+    data: &Path,
+    envs: &[(&str, String)],
+    log: Option<&Path>,
+) -> Result<(Background, String)> {
+    let mut command = Command::new(binary);
+    command
+        .args(["--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .envs(envs.iter().map(|(key, value)| (*key, value.as_str())))
+        .stdout(Stdio::piped());
+    if let Some(log) = log {
+        let file = std::fs::File::create(log)
+            .map_err(|err| format!("cannot create {}: {err}", log.display()))?;
+        command.stderr(file);
+    }
+    let mut gateway = Background::spawn("cds-gateway", &mut command)?;
     let line = gateway.first_line()?;
     let url = line
         .strip_prefix("listening on ")

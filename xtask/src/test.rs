@@ -173,7 +173,9 @@ fn fuzz_gateway() -> Result {
     if data.exists() {
         std::fs::remove_dir_all(&data).map_err(|err| format!("{}: {err}", data.display()))?;
     }
-    let (_gateway, url) = proc::start_gateway(&target.join("debug/cds-gateway"), &data)?;
+    let log = target.join("fuzz-gateway.log");
+    let (_gateway, url) =
+        proc::start_gateway_with(&target.join("debug/cds-gateway"), &data, &[], Some(&log))?;
     // Run in target/: schemathesis keeps a cache folder where it runs.
     let output = Command::new(setup::py_tools().join("bin/st"))
         .current_dir(&target)

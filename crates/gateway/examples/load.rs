@@ -2,9 +2,10 @@
 //! drives a running gateway over loopback and prints one line of JSON with
 //! throughput and latency percentiles.
 //!
-//! `load URL post|get COUNT CONCURRENCY` — `post` files COUNT requests, each
-//! with its own 250 KB JPEG; `get` reads COUNT times `GET requests/{id}` of the
-//! requests already there.
+//! `load URL[,URL…] post|get COUNT CONCURRENCY` — `post` files COUNT requests,
+//! each with its own 250 KB JPEG; `get` reads COUNT times `GET requests/{id}`
+//! of the requests already there. With several URLs (gateways on one
+//! database) the requests go to each in turn.
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // A benchmark program.
 
@@ -46,10 +47,12 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [url, mode, count, concurrency] = args.as_slice() else {
-        eprintln!("usage: load URL post|get COUNT CONCURRENCY");
+    let [urls, mode, count, concurrency] = args.as_slice() else {
+        eprintln!("usage: load URL[,URL…] post|get COUNT CONCURRENCY");
         std::process::exit(2);
     };
+    let urls: Arc<Vec<String>> = Arc::new(urls.split(',').map(str::to_owned).collect());
+    let url = &urls[0];
     let count: usize = count.parse().unwrap();
     let concurrency: usize = concurrency.parse().unwrap();
     let client = reqwest::Client::builder()
@@ -85,7 +88,7 @@ async fn main() {
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..concurrency {
-        let (client, url, mode) = (client.clone(), url.clone(), mode.clone());
+        let (client, urls, mode) = (client.clone(), urls.clone(), mode.clone());
         let (next, errors, ids, photos) =
             (next.clone(), errors.clone(), ids.clone(), photos.clone());
         workers.push(tokio::spawn(async move {
@@ -95,6 +98,7 @@ async fn main() {
                 if n >= count {
                     break latencies;
                 }
+                let url = &urls[n % urls.len()];
                 let begun = Instant::now();
                 let ok = if mode == "post" {
                     let form = reqwest::multipart::Form::new()
