@@ -49,6 +49,19 @@ pub enum SqlError {
 }
 
 impl SqlError {
+    /// A unique constraint refused a row (a concurrent duplicate).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            SqlError::Postgres(err) => {
+                err.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION)
+            }
+            SqlError::Sqlite(rusqlite::Error::SqliteFailure(err, _)) => {
+                err.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            }
+            _ => false,
+        }
+    }
+
     /// The database cannot be reached now (closed connection, server shut
     /// down or restarting, too many connections): worth retrying later.
     pub fn is_unavailable(&self) -> bool {
@@ -553,6 +566,19 @@ impl Conn {
     /// Starts a write transaction holding the database's write lock; it
     /// rolls back unless committed.
     pub fn transaction(&self) -> Result<Transaction<'_>> {
+        self.begin(true)
+    }
+
+    /// Starts a write transaction that does not take PostgreSQL's write
+    /// lock, so that such transactions run side by side there: only for
+    /// writes whose exactness a unique constraint guarantees (a concurrent
+    /// duplicate fails with [`SqlError::is_unique_violation`]). On SQLite it
+    /// is [`Conn::transaction`] (one writer at a time anyway).
+    pub fn concurrent_transaction(&self) -> Result<Transaction<'_>> {
+        self.begin(false)
+    }
+
+    fn begin(&self, locked: bool) -> Result<Transaction<'_>> {
         if self.in_transaction.get() {
             // One level only: a nested call joins the caller's transaction
             // without committing it.
@@ -566,11 +592,13 @@ impl Conn {
             Engine::Sqlite => self.execute_batch("BEGIN IMMEDIATE")?,
             Engine::Postgres => {
                 self.execute_batch("BEGIN")?;
-                let locked =
-                    self.execute_batch(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"));
-                if let Err(err) = locked {
-                    let _ = self.execute_batch("ROLLBACK");
-                    return Err(err);
+                if locked {
+                    let lock =
+                        self.execute_batch(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"));
+                    if let Err(err) = lock {
+                        let _ = self.execute_batch("ROLLBACK");
+                        return Err(err);
+                    }
                 }
             }
         }

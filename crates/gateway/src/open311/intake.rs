@@ -288,31 +288,70 @@ pub(super) enum Stored {
     Conflict,
 }
 
-/// Stores a request whose photos are written (`NewRequest::write_photos`).
+/// Stores a request whose photos are written (`NewRequest::write_photos`),
+/// once per idempotency key. The transaction does not take PostgreSQL's
+/// write lock, so intakes run side by side there: the unique key is what
+/// holds. A duplicate sent at the same time (to this or another gateway)
+/// waits on the key's index entry, fails as a unique violation once the
+/// first commits, and is then answered as the replay (or conflict) it is.
 pub(super) fn store(conn: &Conn, request: NewRequest) -> Result<Stored, crate::db::DbError> {
-    let tx = conn.transaction()?;
-    if let Some(key) = &request.idempotency_key {
-        let existing: Option<(i64, String)> = tx
-            .query_row(
-                "SELECT id, body_hash FROM requests WHERE idempotency_key = ?1",
-                [key],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
-        if let Some((id, hash)) = existing {
-            return Ok(if hash == request.body_hash {
-                Stored::Replay(id)
-            } else {
-                Stored::Conflict
-            });
-        }
-    }
-    let mut hashes = Vec::new();
-    for (bytes, sniffed, hash) in &request.media {
-        media::record(&tx, hash, bytes.len(), *sniffed)?;
-        hashes.push(hash.clone());
-    }
     let token = auth::new_secret().map_err(crate::db::DbError::Worker)?[..32].to_owned();
+    let attributes = serde_json::to_string(&request.attributes)?;
+    let contact = serde_json::to_string(&request.contact)?;
+    match insert(conn, &request, [&token, &attributes, &contact]) {
+        Err(err) if err.is_unique_violation() && request.idempotency_key.is_some() => {
+            log::info!(
+                "a request with the same Idempotency-Key was stored meanwhile: answered as its replay or conflict"
+            );
+            match existing(conn, &request)? {
+                Some(stored) => Ok(stored),
+                None => Err(err.into()),
+            }
+        }
+        other => Ok(other?),
+    }
+}
+
+/// The request already stored under this request's key, as a replay or a conflict.
+fn existing(conn: &Conn, request: &NewRequest) -> crate::sql::Result<Option<Stored>> {
+    let Some(key) = &request.idempotency_key else {
+        return Ok(None);
+    };
+    let existing: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT id, body_hash FROM requests WHERE idempotency_key = ?1",
+            [key],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    Ok(existing.map(|(id, hash)| {
+        if hash == request.body_hash {
+            Stored::Replay(id)
+        } else {
+            Stored::Conflict
+        }
+    }))
+}
+
+/// Inserts the request (its token and its attributes and contact as JSON
+/// given) unless its key is already stored.
+fn insert(
+    conn: &Conn,
+    request: &NewRequest,
+    [token, attributes, contact]: [&String; 3],
+) -> crate::sql::Result<Stored> {
+    let tx = conn.concurrent_transaction()?;
+    if let Some(stored) = existing(&tx, request)? {
+        return Ok(stored);
+    }
+    // Recorded in the order of their hashes: two intakes sharing photos
+    // wait for each other in one order, never in a cycle.
+    let mut by_hash: Vec<_> = request.media.iter().collect();
+    by_hash.sort_by(|a, b| a.2.cmp(&b.2));
+    for (bytes, sniffed, hash) in by_hash {
+        media::record(&tx, hash, bytes.len(), *sniffed)?;
+    }
+    let hashes: Vec<&String> = request.media.iter().map(|(_, _, hash)| hash).collect();
     let now = time::now_ms();
     let id: i64 = tx.query_row(
         "INSERT INTO requests (token, service_code, description, lat, lon, address, attributes, contact,
@@ -326,8 +365,8 @@ pub(super) fn store(conn: &Conn, request: NewRequest) -> Result<Stored, crate::d
             request.lat,
             request.lon,
             request.address,
-            serde_json::to_string(&request.attributes)?,
-            serde_json::to_string(&request.contact)?,
+            attributes,
+            contact,
             now,
             request.idempotency_key,
             request.body_hash,
