@@ -256,7 +256,7 @@ pub async fn list(
     let now = time::now_ms();
     let bodies: Vec<String> = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT body FROM alerts WHERE valid_until_ms > ?1 AND updated_ms > ?2 ORDER BY updated_ms, id",
             )?;

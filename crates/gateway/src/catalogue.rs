@@ -17,7 +17,7 @@ pub async fn get_catalogue(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
-    let (body, etag) = state.db.call(crate::db::catalogue).await?;
+    let (body, etag) = state.db.read(crate::db::catalogue).await?;
     let etag_value = HeaderValue::from_str(&etag_header(&etag))
         .map_err(|_| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, "bad stored etag"))?;
     let not_modified = headers

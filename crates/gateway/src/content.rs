@@ -103,7 +103,7 @@ async fn list(
     }
     let bodies: Vec<String> = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             let mut statement = conn.prepare_cached("SELECT body FROM content WHERE kind = ?1 AND updated_ms > ?2 ORDER BY updated_ms, id")?;
             let rows = statement.query_map(params![kind, after], |row| row.get(0))?;
             rows.collect()

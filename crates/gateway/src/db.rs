@@ -98,9 +98,51 @@ pub struct Db {
 }
 
 enum Backend {
-    /// One connection: SQLite allows one writer at a time anyway.
-    Sqlite(Mutex<Conn>),
+    /// One connection for writes (SQLite allows one writer at a time
+    /// anyway) and a pool of read-only ones beside it (WAL lets readers run
+    /// while the writer commits).
+    Sqlite {
+        writer: Mutex<Conn>,
+        readers: Readers,
+    },
     Postgres(Box<Pool>),
+}
+
+/// SQLite's read-only connections, opened when first needed, at most
+/// [`SQLITE_READERS`] at once.
+struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Conn>>,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+/// Read-only SQLite connections at most: as many as cores serve a few
+/// requests each.
+const SQLITE_READERS: usize = 4;
+
+impl Readers {
+    fn take(&self) -> Result<Conn, DbError> {
+        let idle = self
+            .idle
+            .lock()
+            .map_err(|err| DbError::Worker(err.to_string()))?
+            .pop();
+        if let Some(conn) = idle {
+            return Ok(conn);
+        }
+        let conn = Connection::open_with_flags(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Conn::sqlite(conn))
+    }
+
+    fn give_back(&self, conn: Conn) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(conn);
+        }
+    }
 }
 
 /// PostgreSQL connections kept open between requests; one is made when none
@@ -184,7 +226,14 @@ impl Db {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(Db {
-            backend: Arc::new(Backend::Sqlite(Mutex::new(Conn::sqlite(conn)))),
+            backend: Arc::new(Backend::Sqlite {
+                writer: Mutex::new(Conn::sqlite(conn)),
+                readers: Readers {
+                    path,
+                    idle: Mutex::new(Vec::new()),
+                    permits: Arc::new(tokio::sync::Semaphore::new(SQLITE_READERS)),
+                },
+            }),
         })
     }
 
@@ -211,7 +260,7 @@ impl Db {
     /// Which engine keeps the records.
     pub fn engine(&self) -> Engine {
         match &*self.backend {
-            Backend::Sqlite(_) => Engine::Sqlite,
+            Backend::Sqlite { .. } => Engine::Sqlite,
             Backend::Postgres(_) => Engine::Postgres,
         }
     }
@@ -219,11 +268,7 @@ impl Db {
     /// The database as log lines name it (never with a password).
     pub fn place(&self) -> String {
         match &*self.backend {
-            Backend::Sqlite(conn) => conn
-                .lock()
-                .ok()
-                .and_then(|conn| conn.as_sqlite().and_then(|c| c.path().map(str::to_owned)))
-                .unwrap_or_else(|| DB_FILE.to_owned()),
+            Backend::Sqlite { readers, .. } => readers.path.display().to_string(),
             Backend::Postgres(pool) => pool.shown.clone(),
         }
     }
@@ -232,8 +277,8 @@ impl Db {
     /// command line, never on an async thread.
     pub fn blocking<R>(&self, f: impl FnOnce(&Conn) -> Result<R, DbError>) -> Result<R, DbError> {
         match &*self.backend {
-            Backend::Sqlite(conn) => {
-                let guard = conn
+            Backend::Sqlite { writer, .. } => {
+                let guard = writer
                     .lock()
                     .map_err(|err| DbError::Worker(err.to_string()))?;
                 f(&guard)
@@ -268,13 +313,44 @@ impl Db {
         }
     }
 
+    /// Runs `f`, which only reads, with a connection on the blocking pool:
+    /// on SQLite a read-only connection beside the writer, so reads never
+    /// wait for a write's commit.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, DbError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Conn) -> sql::Result<R> + Send + 'static,
+    {
+        let Backend::Sqlite { readers, .. } = &*self.backend else {
+            return self.call(f).await;
+        };
+        let permit = Arc::clone(&readers.permits)
+            .acquire_owned()
+            .await
+            .map_err(|err| DbError::Worker(err.to_string()))?;
+        let db = self.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let Backend::Sqlite { readers, .. } = &*db.backend else {
+                return Err(DbError::Worker("not SQLite".into()));
+            };
+            let conn = readers.take()?;
+            let result = f(&conn).map_err(DbError::from);
+            readers.give_back(conn);
+            result
+        })
+        .await
+        .map_err(|err| DbError::Worker(err.to_string()))?;
+        drop(permit);
+        result
+    }
+
     async fn run<R, F>(&self, f: F) -> Result<R, DbError>
     where
         R: Send + 'static,
         F: FnOnce(&Conn) -> Result<R, DbError> + Send + 'static,
     {
         let permit = match &*self.backend {
-            Backend::Sqlite(_) => None,
+            Backend::Sqlite { .. } => None,
             Backend::Postgres(pool) => Some(
                 Arc::clone(&pool.permits)
                     .acquire_owned()

@@ -66,7 +66,7 @@ pub async fn get_stats(
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
     let now = time::now_ms();
-    let stats = state.db.call(move |conn| compute(conn, now)).await?;
+    let stats = state.db.read(move |conn| compute(conn, now)).await?;
     let body = serde_json::to_vec(&stats)
         .map_err(|err| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?;
     Ok(with_etag(&headers, body))

@@ -202,7 +202,7 @@ pub async fn get_media(
     let lookup = hash.clone();
     let mime: Option<String> = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             conn.query_row("SELECT mime FROM media WHERE hash = ?1", [lookup], |row| {
                 row.get(0)
             })

@@ -121,7 +121,7 @@ pub async fn list(
     }
     let bodies: Vec<(String, String)> = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT category, body FROM places WHERE updated_ms > ?1 ORDER BY updated_ms, id",
             )?;

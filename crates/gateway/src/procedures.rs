@@ -156,7 +156,7 @@ pub async fn list_procedures(
 ) -> Result<Response, ApiFailure> {
     let bodies: Vec<String> = state
         .db
-        .call(|conn| {
+        .read(|conn| {
             let mut statement = conn.prepare_cached("SELECT body FROM procedures ORDER BY sort")?;
             let rows = statement.query_map([], |row| row.get(0))?;
             rows.collect()

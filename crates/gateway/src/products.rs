@@ -179,7 +179,7 @@ pub async fn list(
     let after = form::updated_after(&form::query(raw.as_deref())?)?;
     let bodies: Vec<String> = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT body FROM products WHERE updated_ms > ?1 ORDER BY updated_ms, id",
             )?;

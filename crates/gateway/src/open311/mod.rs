@@ -114,7 +114,7 @@ pub async fn services(
     State(state): State<AppState>,
     format: Format,
 ) -> Result<Response, ApiFailure> {
-    let services = state.db.call(load_services).await?;
+    let services = state.db.read(load_services).await?;
     let list = List {
         root: "services",
         items: services.into_iter().map(|(service, _)| service).collect(),
@@ -134,7 +134,7 @@ pub async fn service_definition(
     file: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiFailure> {
     let code = strip_format(file)?;
-    let services = state.db.call(load_services).await?;
+    let services = state.db.read(load_services).await?;
     let (service, attributes) = services
         .into_iter()
         .find(|(service, _)| service.service_code == code)
@@ -256,7 +256,7 @@ pub async fn get_requests(
     let public_url = state.public_url.clone();
     let requests = state
         .db
-        .call(move |conn| search(conn, &public_url, &filters))
+        .read(move |conn| search(conn, &public_url, &filters))
         .await?;
     let list = List {
         root: "service_requests",
@@ -285,7 +285,7 @@ pub async fn get_request(
     let public_url = state.public_url.clone();
     let request = state
         .db
-        .call(move |conn| load_request(conn, &public_url, id, extensions))
+        .read(move |conn| load_request(conn, &public_url, id, extensions))
         .await?
         .ok_or_else(|| not_found("no such service request"))?;
     let list = List {
@@ -309,7 +309,7 @@ pub async fn get_token(
     let lookup = token.clone();
     let id: Option<i64> = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             conn.query_row(
                 "SELECT id FROM requests WHERE token = ?1",
                 [lookup],
