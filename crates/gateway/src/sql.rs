@@ -12,7 +12,8 @@
 //! its start: `BEGIN IMMEDIATE` on SQLite, a transaction-scoped advisory lock
 //! on PostgreSQL. Writers therefore run one after another on both engines, and
 //! a check-then-insert inside a transaction (an idempotency key, a wrong-guess
-//! counter) holds across any number of gateway processes on one database.
+//! counter) holds across any number of gateway processes on one database. A
+//! transaction begun inside another is a savepoint of it.
 
 use std::{
     cell::{Cell, RefCell},
@@ -384,7 +385,8 @@ pub enum Engine {
 /// the functions it calls can share it.
 pub struct Conn {
     inner: Inner,
-    in_transaction: Cell<bool>,
+    /// Open transactions: 0 none, 1 a transaction, more its savepoints.
+    depth: Cell<u32>,
 }
 
 enum Inner {
@@ -407,7 +409,7 @@ impl Conn {
     pub fn sqlite(conn: rusqlite::Connection) -> Conn {
         Conn {
             inner: Inner::Sqlite(conn),
-            in_transaction: Cell::new(false),
+            depth: Cell::new(0),
         }
     }
 
@@ -417,7 +419,7 @@ impl Conn {
                 client,
                 statements: HashMap::new(),
             }))),
-            in_transaction: Cell::new(false),
+            depth: Cell::new(0),
         }
     }
 
@@ -579,12 +581,15 @@ impl Conn {
     }
 
     fn begin(&self, locked: bool) -> Result<Transaction<'_>> {
-        if self.in_transaction.get() {
-            // One level only: a nested call joins the caller's transaction
-            // without committing it.
+        let level = self.depth.get();
+        if level > 0 {
+            // Inside a transaction: a savepoint, released by its commit,
+            // rolled back to when dropped uncommitted.
+            self.execute_batch(&format!("SAVEPOINT cds_{level}"))?;
+            self.depth.set(level + 1);
             return Ok(Transaction {
                 conn: self,
-                owner: false,
+                level,
                 done: false,
             });
         }
@@ -602,31 +607,35 @@ impl Conn {
                 }
             }
         }
-        self.in_transaction.set(true);
+        self.depth.set(1);
         Ok(Transaction {
             conn: self,
-            owner: true,
+            level: 0,
             done: false,
         })
     }
 }
 
-/// A write transaction; derefs to its connection.
+/// A write transaction (or a savepoint inside one); derefs to its connection.
 pub struct Transaction<'c> {
     conn: &'c Conn,
-    owner: bool,
+    /// 0: the transaction; n: the savepoint `cds_n`.
+    level: u32,
     done: bool,
 }
 
 impl Transaction<'_> {
     pub fn commit(mut self) -> Result<()> {
         self.done = true;
-        if self.owner {
-            self.conn.in_transaction.set(false);
-            if let Err(err) = self.conn.execute_batch("COMMIT") {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                return Err(err);
-            }
+        self.conn.depth.set(self.level);
+        if self.level > 0 {
+            return self
+                .conn
+                .execute_batch(&format!("RELEASE cds_{}", self.level));
+        }
+        if let Err(err) = self.conn.execute_batch("COMMIT") {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(err);
         }
         Ok(())
     }
@@ -641,10 +650,16 @@ impl std::ops::Deref for Transaction<'_> {
 
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
-        if self.owner && !self.done {
-            self.conn.in_transaction.set(false);
-            let _ = self.conn.execute_batch("ROLLBACK");
+        if self.done {
+            return;
         }
+        self.conn.depth.set(self.level);
+        let _ = if self.level > 0 {
+            self.conn
+                .execute_batch(&format!("ROLLBACK TO cds_{0}; RELEASE cds_{0}", self.level))
+        } else {
+            self.conn.execute_batch("ROLLBACK")
+        };
     }
 }
 
@@ -873,5 +888,20 @@ mod tests {
             .query_rows("SELECT a FROM t", [], |row| row.get::<_, i64>(0))
             .unwrap();
         assert_eq!(all, vec![2]);
+        // Inside a transaction, a nested one is a savepoint.
+        let tx = conn.transaction().unwrap();
+        tx.execute("INSERT INTO t VALUES (3)", []).unwrap();
+        {
+            let inner = tx.transaction().unwrap();
+            inner.execute("INSERT INTO t VALUES (4)", []).unwrap();
+        }
+        let inner = tx.transaction().unwrap();
+        inner.execute("INSERT INTO t VALUES (5)", []).unwrap();
+        inner.commit().unwrap();
+        tx.commit().unwrap();
+        let all = conn
+            .query_rows("SELECT a FROM t ORDER BY a", [], |row| row.get::<_, i64>(0))
+            .unwrap();
+        assert_eq!(all, vec![2, 3, 5]);
     }
 }
