@@ -457,10 +457,16 @@ fn crate_of(name: &str) -> &str {
     let end = name
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(name.len());
+    // v0 symbols name a crate with its disambiguator: `core[1f2e3d]::`.
+    let rest = &name[end..];
+    let rest = rest
+        .strip_prefix('[')
+        .and_then(|rest| rest.split_once(']'))
+        .map_or(rest, |(_, after)| after);
     match &name[..end] {
         "" => "(other)",
         "impl" | "dyn" | "mut" | "const" => "(generic)",
-        head if name[end..].starts_with("::") => head,
+        head if rest.starts_with("::") => head,
         _ => "(other)",
     }
 }
@@ -525,6 +531,14 @@ mod tests {
         assert_eq!(crate_of("data[0]"), "(data)");
         assert_eq!(crate_of("memcpy"), "(other)");
         assert_eq!(crate_of("<impl Foo for Bar>::x"), "(generic)");
+        assert_eq!(
+            crate_of("core[c2c3a5de1]::fmt::float::float_to_decimal_common_exact"),
+            "core"
+        );
+        assert_eq!(
+            crate_of("<dlmalloc[e1a2]::dlmalloc::Dlmalloc<A>>::malloc"),
+            "dlmalloc"
+        );
     }
 
     #[test]
