@@ -30,7 +30,7 @@ use crate::{
 
 /// A page but home, drawn once the pages' chunk has loaded: at once after
 /// the first time; the first time nothing shows meanwhile (a local file,
-/// about 0.1 s in a debug build).
+/// 83 ms in the release app).
 pub fn show(page: Page) -> AnyView {
     Suspend::new(page_view(page)).into_any()
 }
