@@ -6,6 +6,12 @@ use std::{collections::BTreeMap, env, fmt::Write as _, fs, path::PathBuf};
 const LANGS: [&str; 2] = ["vi", "en"];
 
 fn main() {
+    // The UI's wasm is split into chunks after linking (`cargo xtask
+    // build-ui`, `wasm_split_cli_support`), which reads the linker's
+    // relocations: only the wasm build keeps them.
+    if env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32") {
+        println!("cargo::rustc-link-arg=--emit-relocs");
+    }
     let locales = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"))
         .join("..")
         .join("locales");

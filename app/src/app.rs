@@ -1,25 +1,15 @@
 //! The root component: start-up, the header, the error panel, and which
-//! page shows (one arm per `nav::Page`).
+//! page shows (home here, every other page from its chunk through `pages`).
 
 use cds_domain::Lang;
 use leptos::prelude::*;
 
 use crate::{
-    alerts::AlertsPage,
-    awareness::{ArticleView, GuideView, ShelfView},
-    bills::BillsPage,
-    dossiers::{DossiersPage, procedures::ProceduresPage, stats::DossierStatsPage},
     home::HomePage,
     i18n::{self, Key},
-    inbox::InboxPage,
     nav::Page,
-    places::PlacesPage,
-    products::{ProductsPage, trace::TracePage},
-    reports::{NewReport, ReportPage, ReportsHub, ReportsMap},
-    settings::SettingsPage,
+    pages,
     state::AppState,
-    teams::{TeamPage, session::AssistPage},
-    tile_page::NotBuiltPage,
 };
 
 #[component]
@@ -46,26 +36,7 @@ pub fn App() -> impl IntoView {
             <ErrorPanel />
             {move || match state.nav.page() {
                 Page::Home => view! { <HomePage /> }.into_any(),
-                Page::Tile(id) => view! { <NotBuiltPage id /> }.into_any(),
-                Page::Settings { tile } => view! { <SettingsPage tile /> }.into_any(),
-                Page::Reports => view! { <ReportsHub /> }.into_any(),
-                Page::ReportsMap => view! { <ReportsMap /> }.into_any(),
-                Page::NewReport { draft } => view! { <NewReport draft_id=draft /> }.into_any(),
-                Page::Report { id, fresh } => view! { <ReportPage id fresh /> }.into_any(),
-                Page::Dossiers { tile, code } => view! { <DossiersPage tile code /> }.into_any(),
-                Page::Procedures { tile } => view! { <ProceduresPage tile /> }.into_any(),
-                Page::DossierStats { tile } => view! { <DossierStatsPage tile /> }.into_any(),
-                Page::Inbox { tile } => view! { <InboxPage tile /> }.into_any(),
-                Page::Shelf { tile, shelf } => view! { <ShelfView tile shelf /> }.into_any(),
-                Page::Article { tile, id } => view! { <ArticleView tile id /> }.into_any(),
-                Page::Guide { tile, id } => view! { <GuideView tile id /> }.into_any(),
-                Page::Team { tile } => view! { <TeamPage tile /> }.into_any(),
-                Page::Assist { tile } => view! { <AssistPage tile /> }.into_any(),
-                Page::Alerts { tile } => view! { <AlertsPage tile /> }.into_any(),
-                Page::Places { tile, category } => view! { <PlacesPage tile category /> }.into_any(),
-                Page::Products { tile } => view! { <ProductsPage tile /> }.into_any(),
-                Page::Trace { tile } => view! { <TracePage tile /> }.into_any(),
-                Page::Bills { tile } => view! { <BillsPage tile /> }.into_any(),
+                page => pages::show(page),
             }}
         </main>
     }

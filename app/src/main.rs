@@ -13,6 +13,7 @@ mod inbox;
 mod ipc;
 mod map;
 mod nav;
+mod pages;
 mod places;
 mod products;
 mod reports;

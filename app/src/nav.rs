@@ -4,7 +4,8 @@
 //! when a page is shown.
 //!
 //! Adding a service: one arm in [`page_for_tile`], a `Page` variant, one arm
-//! in the root component's `match`, and the service's own module of pages.
+//! in `pages::page_view` (the pages' chunk), and the service's own module of
+//! pages.
 
 use cds_domain::{Feature, Tile, TileAction};
 use leptos::{ev, prelude::*, task::spawn_local};

@@ -407,15 +407,28 @@ pub fn app() -> Result {
         .filter(|p| p.extension().is_some_and(|x| x == "wasm" || x == "js"))
         .collect();
     files.sort();
+    // (raw, gzip) of what the first screen loads, and of everything.
+    let (mut first, mut all) = ((0, 0), (0, 0));
     for file in files {
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
         let raw = std::fs::metadata(&file).map_or(0, |m| m.len());
-        println!(
-            "| {} | {} | {} |",
-            file.file_name().unwrap_or_default().to_string_lossy(),
-            raw / 1024,
-            gzip_len(&file) / 1024
-        );
+        let gzip = gzip_len(&file);
+        println!("| {name} | {} | {} |", raw / 1024, gzip / 1024);
+        all = (all.0 + raw, all.1 + gzip);
+        if !is_chunk(&name) {
+            first = (first.0 + raw, first.1 + gzip);
+        }
     }
+    println!(
+        "| first screen (main module and JS) | {} | {} |",
+        first.0 / 1024,
+        first.1 / 1024
+    );
+    println!(
+        "| all, with the pages' chunks | {} | {} |",
+        all.0 / 1024,
+        all.1 / 1024
+    );
     let deb_bytes = std::fs::metadata(&deb).map_or(0, |m| m.len());
     println!(
         "| {} | {} | — |",
@@ -423,6 +436,12 @@ pub fn app() -> Result {
         deb_bytes / 1024
     );
     by_crate()
+}
+
+/// A wasm chunk of `app/dist` (`cargo xtask build-ui` splits the pages off
+/// the main module): fetched when a page first opens, not at start.
+fn is_chunk(file_name: &str) -> bool {
+    file_name.ends_with(".wasm") && file_name != "cds_app_bg.wasm"
 }
 
 /// twiggy from crates.io (it reads the wasm's function names).
@@ -438,10 +457,16 @@ fn crate_of(name: &str) -> &str {
     let end = name
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(name.len());
+    // v0 symbols name a crate with its disambiguator: `core[1f2e3d]::`.
+    let rest = &name[end..];
+    let rest = rest
+        .strip_prefix('[')
+        .and_then(|rest| rest.split_once(']'))
+        .map_or(rest, |(_, after)| after);
     match &name[..end] {
         "" => "(other)",
         "impl" | "dyn" | "mut" | "const" => "(generic)",
-        head if name[end..].starts_with("::") => head,
+        head if rest.starts_with("::") => head,
         _ => "(other)",
     }
 }
@@ -482,7 +507,7 @@ fn by_crate() -> Result {
     let total: u64 = sizes.values().sum();
     let mut sorted: Vec<(String, u64)> = sizes.into_iter().collect();
     sorted.sort_by_key(|(_, bytes)| std::cmp::Reverse(*bytes));
-    println!("\n| UI wasm by crate (before wasm-opt) | KiB | share |");
+    println!("\n| UI wasm by crate (before the split and wasm-opt) | KiB | share |");
     println!("|---|---:|---:|");
     for (name, bytes) in sorted.iter().take(15) {
         #[allow(clippy::cast_precision_loss)]
@@ -494,7 +519,7 @@ fn by_crate() -> Result {
 
 #[cfg(test)]
 mod tests {
-    use super::crate_of;
+    use super::{crate_of, is_chunk};
 
     #[test]
     fn symbols_are_counted_to_their_crate() {
@@ -506,5 +531,22 @@ mod tests {
         assert_eq!(crate_of("data[0]"), "(data)");
         assert_eq!(crate_of("memcpy"), "(other)");
         assert_eq!(crate_of("<impl Foo for Bar>::x"), "(generic)");
+        assert_eq!(
+            crate_of("core[c2c3a5de1]::fmt::float::float_to_decimal_common_exact"),
+            "core"
+        );
+        assert_eq!(
+            crate_of("<dlmalloc[e1a2]::dlmalloc::Dlmalloc<A>>::malloc"),
+            "dlmalloc"
+        );
+    }
+
+    #[test]
+    fn the_first_screen_loads_the_main_module_and_the_scripts() {
+        assert!(!is_chunk("cds_app_bg.wasm"));
+        assert!(!is_chunk("cds_app.js"));
+        assert!(!is_chunk("__wasm_split.js"));
+        assert!(is_chunk("split_page_view_4675358943965373082.wasm"));
+        assert!(is_chunk("chunk_21.wasm"));
     }
 }

@@ -148,6 +148,8 @@ fn tiles_are_pinned_with_the_keyboard_kept_after_restart_and_recent_ones_shown()
     wait_pressed(&session, "canh-bao", "true");
     wait_for_group(&session, "recent", &["cai-dat"]);
     press(&session, "[data-tile='cai-dat']");
+    // The first page after a start comes with the pages' chunk, a moment later.
+    session.wait_for(alerts);
     let notify = session.execute(
         "return [...document.querySelectorAll(\"input[name='notify']\")].map(i => i.value + '=' + i.checked);",
         &[],
