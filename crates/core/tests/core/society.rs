@@ -70,7 +70,9 @@ async fn a_severe_alert_for_my_ward_is_announced_once_and_bannered_until_read() 
     assert!(core.alert_banner().await.unwrap().is_none(), "read");
 
     // A new version by staff is announced again.
-    let conn = rusqlite::Connection::open(gw_dir.path().join("gateway.sqlite3")).unwrap();
+    let conn = cds_gateway::sql::Conn::sqlite(
+        rusqlite::Connection::open(gw_dir.path().join("gateway.sqlite3")).unwrap(),
+    );
     cds_gateway::auth::register_staff(&conn, "Trực ban", "staff-secret").unwrap();
     drop(conn);
     let base = url.clone();

@@ -299,7 +299,9 @@ async fn pulls_the_agency_answer_and_history_of_my_reports() {
     else {
         panic!("not confirmed");
     };
-    let conn = rusqlite::Connection::open(gw_dir.path().join("gateway.sqlite3")).unwrap();
+    let conn = cds_gateway::sql::Conn::sqlite(
+        rusqlite::Connection::open(gw_dir.path().join("gateway.sqlite3")).unwrap(),
+    );
     cds_gateway::auth::register_staff(&conn, "Cán bộ", "staff-secret").unwrap();
     drop(conn);
     let (base, fix) = (url.clone(), crate::real_jpeg(99));
@@ -589,7 +591,9 @@ async fn keeps_the_provinces_open_reports_for_already_reported_nearby() {
     else {
         panic!("not confirmed");
     };
-    let conn = rusqlite::Connection::open(gw_dir.path().join("gateway.sqlite3")).unwrap();
+    let conn = cds_gateway::sql::Conn::sqlite(
+        rusqlite::Connection::open(gw_dir.path().join("gateway.sqlite3")).unwrap(),
+    );
     cds_gateway::auth::register_staff(&conn, "Cán bộ", "s").unwrap();
     drop(conn);
     let base = url.clone();

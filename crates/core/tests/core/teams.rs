@@ -17,13 +17,15 @@ use cds_domain::{
 use crate::{closed_port, gateway, now_ms, open};
 
 fn code(gateway_dir: &Path, team: &str) -> String {
-    let mut conn = rusqlite::Connection::open(gateway_dir.join("gateway.sqlite3")).unwrap();
+    let conn = cds_gateway::sql::Conn::sqlite(
+        rusqlite::Connection::open(gateway_dir.join("gateway.sqlite3")).unwrap(),
+    );
     let request = cds_provincial_api::teams::NewTeamCode {
         team_name: team.into(),
         ward: "19753".into(),
         valid_days: 30,
     };
-    cds_gateway::teams::issue_code(&mut conn, &request, "test", now_ms())
+    cds_gateway::teams::issue_code(&conn, &request, "test", now_ms())
         .unwrap()
         .code
 }
