@@ -15,7 +15,7 @@ use super::{fresh_gateway, type_into, visit};
 const WARD: &str = "19753";
 
 /// A member code made by the gateway's command, as printed.
-fn team_code(env: &Env, gateway_dir: &Path) -> String {
+pub(super) fn team_code(env: &Env, gateway_dir: &Path) -> String {
     let output = std::process::Command::new(&env.gateway)
         .args([
             "create-team-code",
