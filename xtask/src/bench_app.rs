@@ -529,8 +529,15 @@ fn tour_memory(app: &Path, display: &str) -> Result<[(u64, usize); 3]> {
             setup::npm_tools_dir().join("axe-core/axe.min.js"),
         )
         .env("CDS_E2E_TOUR_DIR", &marks)
-        .env("DISPLAY", display)
-        .stdout(Stdio::null());
+        .env("DISPLAY", display);
+    // The test's and the gateway's logs: read when the tour fails.
+    let log = target_dir().join("bench-app/tour.log");
+    let log_file =
+        std::fs::File::create(&log).map_err(|err| format!("{}: {err}", log.display()))?;
+    let log_err = log_file
+        .try_clone()
+        .map_err(|err| format!("{}: {err}", log.display()))?;
+    test.stdout(log_file).stderr(log_err);
     let mut child = test
         .spawn()
         .map_err(|err| format!("cannot start the tour: {err}"))?;
@@ -541,7 +548,10 @@ fn tour_memory(app: &Path, display: &str) -> Result<[(u64, usize); 3]> {
         while !marks.join(format!("stage-{n}")).exists() {
             if Instant::now() > deadline || matches!(child.try_wait(), Ok(Some(_))) {
                 stop(child);
-                return Err(format!("the tour stopped before its stage {n}"));
+                return Err(format!(
+                    "the tour stopped before its stage {n} (see {})",
+                    log.display()
+                ));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -560,7 +570,7 @@ fn tour_memory(app: &Path, display: &str) -> Result<[(u64, usize); 3]> {
     }
     let status = child.wait().map_err(|err| format!("the tour: {err}"))?;
     if !status.success() {
-        return Err(format!("the tour failed: {status}"));
+        return Err(format!("the tour failed: {status} (see {})", log.display()));
     }
     Ok(figures)
 }

@@ -13,7 +13,7 @@ use cds_e2e::{Driver, Env, Session};
 
 use super::{
     access::{home_tiles, settled},
-    awareness::{go_home, press, team_code},
+    awareness::{go_home, guides_pulled, press, team_code},
     fresh_gateway, type_into,
 };
 
@@ -77,15 +77,7 @@ fn every_page_twice_for_the_memory_bench() {
     ]);
     let session = driver.launch(&env.app);
     // The sync at start brings the guides (the tour opens one).
-    session.wait_until("the guides pulled at start", || {
-        let count = session.execute_async(
-            "const done = arguments[0];
-             window.__TAURI_INTERNALS__.invoke('load_shelf', { request: { shelf: 'guides', query: '' } })
-               .then(page => done(page.items.length), () => done(0));",
-            &[],
-        );
-        (count.as_u64().unwrap_or(0) >= 1).then_some(())
-    });
+    guides_pulled(&session, 1);
     press(&session, "[data-tile='ho-tro']");
     session.wait_for("#team-code");
     type_into(&session, "#team-code", &code);
