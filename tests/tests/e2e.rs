@@ -23,6 +23,8 @@ mod package;
 mod personal;
 #[path = "e2e/society.rs"]
 mod society;
+#[path = "e2e/tour.rs"]
+mod tour;
 
 const PHONE: (u32, u32) = (390, 844);
 const DESKTOP: (u32, u32) = (1280, 800);

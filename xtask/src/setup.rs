@@ -67,6 +67,13 @@ pub fn setup(needs: Needs) -> Result {
     Ok(())
 }
 
+/// WebKitWebDriver and tauri-driver alone (`cargo xtask bench app` drives
+/// the release app through them).
+pub fn webdriver() -> Result {
+    apt_install_missing(&["webkit2gtk-driver"])?;
+    tauri_driver()
+}
+
 /// schemathesis (PyPI), which fuzzes the gateway from its OpenAPI document.
 pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
 

@@ -183,7 +183,7 @@ pub(super) fn aaa_contrast_problems(session: &Session) -> serde_json::Value {
 }
 
 /// Waits until the page of `css` is on screen and done loading.
-fn settled(session: &Session, css: &str) {
+pub(super) fn settled(session: &Session, css: &str) {
     session.wait_for(css);
     session.wait_until(&format!("{css} loaded"), || {
         let loading = session.execute(
@@ -195,7 +195,7 @@ fn settled(session: &Session, css: &str) {
     });
 }
 
-fn home_tiles(session: &Session) -> Vec<String> {
+pub(super) fn home_tiles(session: &Session) -> Vec<String> {
     session.wait_for("[data-tile='cai-dat']");
     let tiles = session.execute(
         "return [...document.querySelectorAll('[data-tile]')].map(t => t.dataset.tile);",

@@ -15,7 +15,7 @@ use super::{fresh_gateway, type_into, visit};
 const WARD: &str = "19753";
 
 /// A member code made by the gateway's command, as printed.
-fn team_code(env: &Env, gateway_dir: &Path) -> String {
+pub(super) fn team_code(env: &Env, gateway_dir: &Path) -> String {
     let output = std::process::Command::new(&env.gateway)
         .args([
             "create-team-code",
@@ -70,6 +70,19 @@ pub(super) fn press(session: &Session, css: &str) {
     element.click();
 }
 
+/// Waits until the sync at start has brought `at_least` guides to the device.
+pub(super) fn guides_pulled(session: &Session, at_least: u64) {
+    session.wait_until("the guides pulled at start", || {
+        let count = session.execute_async(
+            "const done = arguments[0];
+             window.__TAURI_INTERNALS__.invoke('load_shelf', { request: { shelf: 'guides', query: '' } })
+               .then(page => done(page.items.length), () => done(0));",
+            &[],
+        );
+        (count.as_u64().unwrap_or(0) >= at_least).then_some(())
+    });
+}
+
 pub(super) fn go_home(session: &Session) {
     for _ in 0..6 {
         if !session.find_all("[data-tile='ho-tro']").is_empty() {
@@ -100,15 +113,7 @@ fn a_team_member_helps_a_resident_offline_and_the_session_is_counted_once() {
     let session = driver.launch(&env.app);
     session.set_window_size(super::PHONE.0, super::PHONE.1);
     // The sync at start brings the guides and their pictures to the device.
-    session.wait_until("the guides pulled at start", || {
-        let count = session.execute_async(
-            "const done = arguments[0];
-             window.__TAURI_INTERNALS__.invoke('load_shelf', { request: { shelf: 'guides', query: '' } })
-               .then(page => done(page.items.length), () => done(0));",
-            &[],
-        );
-        (count.as_u64().unwrap_or(0) >= 6).then_some(())
-    });
+    guides_pulled(&session, 6);
 
     // Join: a mistyped code is said plainly; the real one is accepted.
     press(&session, "[data-tile='ho-tro']");
