@@ -90,6 +90,12 @@ impl Gateway {
         let mut child = Command::new(binary)
             .args(["--listen", listen, "--data"])
             .arg(data)
+            // Warnings and errors only (not a line per request) unless
+            // RUST_LOG says otherwise.
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::piped())
             .spawn()
             .expect("cds-gateway starts");
