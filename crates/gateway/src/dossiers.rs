@@ -141,7 +141,7 @@ pub async fn get_dossier(
         ));
     }
     let now = time::now_ms();
-    let client = peer.ip().to_string();
+    let client = crate::ops::client_ip(&state.trusted_proxies, peer.ip(), &headers).to_string();
     let lookup = code.clone();
     let found = state
         .db

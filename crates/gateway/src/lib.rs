@@ -67,6 +67,8 @@ pub struct AppState {
     /// Behave as a server that does not know `Idempotency-Key`: every POST is
     /// a new request, and discovery does not claim `idempotency_keys`.
     pub ignore_idempotency_keys: bool,
+    /// Load balancers whose `X-Forwarded-For` names the client (`ops::client_ip`).
+    pub trusted_proxies: std::sync::Arc<Vec<std::net::IpAddr>>,
 }
 
 /// How [`serve_configured`] runs the gateway.
@@ -84,6 +86,8 @@ pub struct ServeOptions {
     /// 409), `attribute[client_request_id]` is an ordinary attribute, and
     /// discovery leaves `idempotency_keys` out.
     pub ignore_idempotency_keys: bool,
+    /// Load balancers whose `X-Forwarded-For` is believed (`--trusted-proxy`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// The OpenAPI document, generated from the handlers and wire types.
@@ -288,6 +292,7 @@ pub async fn serve_configured(
             .map(|url| url.trim_end_matches('/').to_owned())
             .unwrap_or_else(|| format!("http://{bound}")),
         ignore_idempotency_keys: options.ignore_idempotency_keys,
+        trusted_proxies: std::sync::Arc::new(options.trusted_proxies),
     };
     if options.ignore_idempotency_keys {
         log::warn!("ignoring Idempotency-Key: every POST requests is a new request (a test mode)");

@@ -6,7 +6,7 @@ use cds_gateway::DEFAULT_LISTEN;
 
 const USAGE: &str = "usage: cds-gateway [--listen ADDR:PORT] [--data DIR] [--database URL]
                    [--media s3://BUCKET/PREFIX] [--public-url URL]
-                   [--ignore-idempotency-keys]
+                   [--trusted-proxy IP]... [--ignore-idempotency-keys]
        cds-gateway migrate [--data DIR] [--database URL]
        cds-gateway create-api-key NAME [--data DIR]
        cds-gateway create-staff NAME [--login LOGIN (--admin | --agency AGENCY)] [--data DIR]
@@ -20,7 +20,9 @@ CDS_GATEWAY_DATABASE) keeps the records in PostgreSQL instead of SQLite in
 DIR; any number of gateways may share one. --media s3://BUCKET/PREFIX (or
 CDS_GATEWAY_MEDIA) keeps photos in an S3-compatible store instead of
 DIR/media, with the usual AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-AWS_REGION, AWS_ENDPOINT (and AWS_ALLOW_HTTP=true for http) variables. migrate brings the database to
+AWS_REGION, AWS_ENDPOINT (and AWS_ALLOW_HTTP=true for http) variables.
+--trusted-proxy IP (repeatable): a load balancer whose X-Forwarded-For names
+the client, for the limits per client address. migrate brings the database to
 this version's schema and exits (every start does it too). Listens on 127.0.0.1:8787 unless told otherwise; prints
 'listening on http://ADDR' once it accepts connections.
 --ignore-idempotency-keys (or CDS_GATEWAY_IGNORE_IDEMPOTENCY_KEYS=1) makes it
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
         media: args.media.clone(),
         public_url: args.public_url.clone(),
         ignore_idempotency_keys: args.ignore_idempotency_keys,
+        trusted_proxies: args.trusted_proxies.clone(),
     };
     let result = runtime.block_on(cds_gateway::serve_configured(
         args.listen,
@@ -117,6 +120,8 @@ struct Args {
     media: Option<String>,
     public_url: Option<String>,
     ignore_idempotency_keys: bool,
+    /// Load balancers whose `X-Forwarded-For` names the client.
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// The environment's PostgreSQL address, if `--database` does not give one.
@@ -225,6 +230,7 @@ impl Args {
             .filter(|url| !url.is_empty());
         let mut media = std::env::var(MEDIA_ENV).ok().filter(|url| !url.is_empty());
         let mut command = None;
+        let mut trusted_proxies = Vec::new();
         let mut login = None;
         let mut agency: Option<Option<String>> = None;
         let mut ignore_idempotency_keys = match std::env::var(IGNORE_KEYS_ENV) {
@@ -243,6 +249,14 @@ impl Args {
                 "--public-url" => public_url = Some(value("a URL")?),
                 "--database" => database = Some(value("a postgres:// URL")?),
                 "--media" => media = Some(value("an s3://bucket/prefix")?),
+                "--trusted-proxy" => {
+                    let address = value("an IP address")?;
+                    trusted_proxies.push(
+                        address.parse().map_err(|_| {
+                            format!("--trusted-proxy: not an IP address: {address}")
+                        })?,
+                    );
+                }
                 "migrate" if command.is_none() => command = Some(Subcommand::Migrate),
                 "--ignore-idempotency-keys" => ignore_idempotency_keys = true,
                 "create-api-key" if command.is_none() => {
@@ -303,6 +317,7 @@ impl Args {
             media,
             public_url,
             ignore_idempotency_keys,
+            trusted_proxies,
         })
     }
 }

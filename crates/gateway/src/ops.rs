@@ -1,6 +1,7 @@
 //! What operators and load balancers see: `/health` (the process answers),
 //! `/ready` (its database and photo store answer too), a request id on every
-//! request and its access log line, and the log format that carries the id.
+//! request and its access log line, the log format that carries the id, and
+//! the client's address behind trusted proxies.
 
 use std::{cell::RefCell, io::Write as _, time::Instant};
 
@@ -94,6 +95,32 @@ pub async fn request_id(request: Request, next: Next) -> Response {
     response.into_response()
 }
 
+/// The client's address: the peer's, unless the peer is a trusted proxy
+/// (`--trusted-proxy`), then the last address in `X-Forwarded-For` that is
+/// not one of them. A client cannot choose its address by sending the header
+/// itself: from an untrusted peer the header is ignored.
+pub fn client_ip(
+    trusted: &[std::net::IpAddr],
+    peer: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|entry| entry.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|address| !trusted.contains(address))
+        .unwrap_or(peer)
+}
+
 /// The id of the request this task is answering, if any.
 pub fn current_request_id() -> Option<String> {
     CURRENT.try_with(|id| id.borrow().clone()).ok()
@@ -132,4 +159,38 @@ pub fn init_logging() {
             }
         })
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_is_the_peer_unless_a_trusted_proxy_forwards_it() {
+        let ip = |text: &str| text.parse::<std::net::IpAddr>().unwrap();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "198.51.100.1, 203.0.113.7".parse().unwrap(),
+        );
+        // An untrusted peer's header is ignored.
+        assert_eq!(client_ip(&[], ip("10.0.0.2"), &headers), ip("10.0.0.2"));
+        // Through the balancer: the address it saw (the rightmost), not
+        // what the client wrote before it.
+        let trusted = [ip("10.0.0.2"), ip("10.0.0.3")];
+        assert_eq!(
+            client_ip(&trusted, ip("10.0.0.2"), &headers),
+            ip("203.0.113.7")
+        );
+        headers.insert("x-forwarded-for", "203.0.113.7, 10.0.0.3".parse().unwrap());
+        assert_eq!(
+            client_ip(&trusted, ip("10.0.0.2"), &headers),
+            ip("203.0.113.7")
+        );
+        headers.insert("x-forwarded-for", "garbage".parse().unwrap());
+        assert_eq!(
+            client_ip(&trusted, ip("10.0.0.2"), &headers),
+            ip("10.0.0.2")
+        );
+    }
 }

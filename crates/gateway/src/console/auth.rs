@@ -203,6 +203,8 @@ pub async fn sign_in(
     lang: Lang,
     request: Request,
 ) -> Result<Response, ConsoleError> {
+    let address =
+        crate::ops::client_ip(&state.trusted_proxies, peer.ip(), request.headers()).to_string();
     let expected = session::cookie(request.headers(), SIGN_IN_COOKIE).unwrap_or_default();
     let previous = session::cookie(request.headers(), session::COOKIE);
     let form = form::read(request, &state, 0)
@@ -211,7 +213,6 @@ pub async fn sign_in(
     csrf::check(&form, &expected, lang)?;
     let login = form.get("login").unwrap_or_default().trim().to_owned();
     let password = form.get("password").unwrap_or_default().to_owned();
-    let address = peer.ip().to_string();
     let now = time::now_ms();
     let (folded, from) = (login.to_lowercase(), address.clone());
     let held = state

@@ -887,6 +887,7 @@ fn serve_configured_runs_in_process_with_its_options() {
             cds_gateway::ServeOptions {
                 database: crate::database_for(&data),
                 media: None,
+                trusted_proxies: Vec::new(),
                 public_url: Some("https://api.hue.example/".into()),
                 ignore_idempotency_keys: true,
             },
