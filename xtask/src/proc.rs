@@ -169,13 +169,9 @@ fn terminate(pid: u32) {
         .status();
 }
 
-/// Starts the reference gateway on a free loopback port; returns it and its URL.
-pub fn start_gateway(binary: &Path, data: &Path) -> Result<(Background, String)> {
-    start_gateway_with(binary, data, &[], None)
-}
-
-/// [`start_gateway`] with environment variables, and its log (standard
-/// error) written to `log` instead of this terminal.
+/// Starts the reference gateway on a free loopback port with environment
+/// variables, its log (standard error) written to `log` if given instead of
+/// this terminal; returns it and its URL.
 pub fn start_gateway_with(
     binary: &Path,
     data: &Path,

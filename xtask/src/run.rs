@@ -22,11 +22,18 @@ pub fn run() -> Result {
     let data = target.join("cds-run");
     demo_staff(&target.join("debug/cds-gateway"), &data.join("gateway"));
     step("starting the reference gateway (demo province: Huế)");
-    let (mut gateway, url) =
-        proc::start_gateway(&target.join("debug/cds-gateway"), &data.join("gateway"))?;
+    // Its log (a line per request) to a file: this terminal keeps what to read.
+    let log = data.join("gateway.log");
+    let (mut gateway, url) = proc::start_gateway_with(
+        &target.join("debug/cds-gateway"),
+        &data.join("gateway"),
+        &[],
+        Some(&log),
+    )?;
     eprintln!(
-        "    gateway: {url} (database in {})",
-        data.join("gateway").display()
+        "    gateway: {url} (database in {}, log in {})",
+        data.join("gateway").display(),
+        log.display()
     );
     eprintln!(
         "    staff console: {url}/staff (sign in as {DEMO_STAFF_LOGIN}, password {DEMO_STAFF_PASSWORD})"

@@ -122,12 +122,7 @@ const SQLITE_READERS: usize = 4;
 
 impl Readers {
     fn take(&self) -> Result<Conn, DbError> {
-        let idle = self
-            .idle
-            .lock()
-            .map_err(|err| DbError::Worker(err.to_string()))?
-            .pop();
-        if let Some(conn) = idle {
+        if let Some(conn) = pop(&self.idle)? {
             return Ok(conn);
         }
         let conn = Connection::open_with_flags(
@@ -145,6 +140,14 @@ impl Readers {
     }
 }
 
+/// An idle connection, if any.
+fn pop(idle: &Mutex<Vec<Conn>>) -> Result<Option<Conn>, DbError> {
+    Ok(idle
+        .lock()
+        .map_err(|err| DbError::Worker(err.to_string()))?
+        .pop())
+}
+
 /// PostgreSQL connections kept open between requests; one is made when none
 /// is idle, at most [`POSTGRES_CONNECTIONS`] at once.
 struct Pool {
@@ -157,12 +160,7 @@ struct Pool {
 
 impl Pool {
     fn take(&self) -> Result<Conn, DbError> {
-        let idle = self
-            .idle
-            .lock()
-            .map_err(|err| DbError::Worker(err.to_string()))?
-            .pop();
-        if let Some(conn) = idle {
+        if let Some(conn) = pop(&self.idle)? {
             return Ok(conn);
         }
         let client = self

@@ -490,11 +490,7 @@ impl Conn {
                 let mut rows =
                     statement.query(rusqlite::params_from_iter(values.iter().map(lite)))?;
                 while let Some(row) = rows.next()? {
-                    let mut values = Vec::with_capacity(columns);
-                    for index in 0..columns {
-                        values.push(from_lite(row.get_ref(index)?));
-                    }
-                    out.push(f(&Row { values })?);
+                    out.push(f(&lite_row(row, columns)?)?);
                 }
             }
             Inner::Postgres(pg) => {
@@ -530,11 +526,7 @@ impl Conn {
                 let Some(row) = rows.next()? else {
                     return Err(SqlError::NoRows);
                 };
-                let mut values = Vec::with_capacity(columns);
-                for index in 0..columns {
-                    values.push(from_lite(row.get_ref(index)?));
-                }
-                Row { values }
+                lite_row(row, columns)?
             }
             Inner::Postgres(pg) => {
                 let mut pg = pg.borrow_mut();
@@ -740,6 +732,15 @@ fn lite(value: &Value) -> rusqlite::types::Value {
         Value::Text(text) => rusqlite::types::Value::Text(text.clone()),
         Value::Blob(bytes) => rusqlite::types::Value::Blob(bytes.clone()),
     }
+}
+
+/// A SQLite row's first `columns` values.
+fn lite_row(row: &rusqlite::Row<'_>, columns: usize) -> Result<Row> {
+    let mut values = Vec::with_capacity(columns);
+    for index in 0..columns {
+        values.push(from_lite(row.get_ref(index)?));
+    }
+    Ok(Row { values })
 }
 
 fn from_lite(value: rusqlite::types::ValueRef<'_>) -> Value {
