@@ -20,7 +20,7 @@ pub const DB_FILE: &str = "gateway.sqlite3";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("cannot create data folder {0}: {1}")]
+    #[error("data folder {0}: {1}")]
     Folder(PathBuf, std::io::Error),
     #[error("database {0} is from a newer gateway (schema {1}, this one knows {2})")]
     TooNew(PathBuf, i64, usize),

@@ -210,9 +210,14 @@ fn write_file(folder: &Folder, bytes: &[u8], hash: &str) -> Result<(), DbError> 
     }
     let io = |err: std::io::Error| DbError::Folder(dir.to_owned(), err);
     fs::create_dir_all(dir).map_err(io)?;
-    // A name of its own per writer: two requests with the same photo may
-    // write it at once; the rename makes either one the file.
-    let temp = dir.join(format!("tmp-{hash}-{:?}", std::thread::current().id()));
+    // A name of its own per writer — process and thread, as gateways may
+    // share the folder: two requests with the same photo may write it at
+    // once; the rename makes either one the file.
+    let temp = dir.join(format!(
+        "tmp-{hash}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     let mut file = File::create(&temp).map_err(io)?;
     file.write_all(bytes).map_err(io)?;
     file.sync_all().map_err(io)?;
