@@ -58,6 +58,7 @@ async fn background_sync(app: tauri::AppHandle) {
 
 /// Starts the app. Configuration comes from the environment (see `cds_core::Config`).
 pub fn run() {
+    webview::compositing_without_gpu();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())

@@ -3,6 +3,7 @@
 
 use std::{
     path::Path,
+    process::Command,
     time::{Duration, Instant},
 };
 
@@ -31,6 +32,15 @@ pub struct Session {
     http: reqwest::blocking::Client,
     base: String,
     open: bool,
+    screen: Screen,
+}
+
+/// Where a session's screenshots come from.
+enum Screen {
+    /// The WebDriver server's `/screenshot` (the browser renders it).
+    WebDriver,
+    /// What the X display (named) shows in the window's rectangle.
+    Display(String),
 }
 
 /// An element of the page.
@@ -41,14 +51,24 @@ pub struct Element<'s> {
 
 impl Session {
     /// A session of the app at `app` through tauri-driver.
+    ///
+    /// Its screenshots are taken from the display: WebKitWebDriver's
+    /// `/screenshot` waits for a frame from accelerated compositing, which
+    /// never comes when WebKit draws without it — as the app has it on a
+    /// machine without a GPU, like the test machine (`webview.rs` in the
+    /// shell). What the display shows is also what a person would see.
     pub fn new(driver_url: &str, app: &Path) -> Session {
-        Session::with_capabilities(
+        let mut session = Session::with_capabilities(
             driver_url,
             json!({
                 "browserName": "wry",
                 "tauri:options": { "application": app.to_string_lossy() }
             }),
-        )
+        );
+        session.screen = Screen::Display(
+            std::env::var("DISPLAY").expect("DISPLAY names the display the app is shown on"),
+        );
+        session
     }
 
     /// A session of whatever browser `capabilities` (`alwaysMatch`) ask for.
@@ -68,6 +88,7 @@ impl Session {
             base: format!("{driver_url}/session/{id}"),
             http,
             open: true,
+            screen: Screen::WebDriver,
         }
     }
 
@@ -201,10 +222,47 @@ impl Session {
 
     /// Saves a PNG of the window.
     pub fn screenshot(&self, path: &Path) {
-        let encoded = self.send(reqwest::Method::GET, "/screenshot", None);
-        let bytes = decode_base64(encoded.as_str().expect("base64 screenshot"));
+        let bytes = match &self.screen {
+            Screen::WebDriver => {
+                let encoded = self.send(reqwest::Method::GET, "/screenshot", None);
+                decode_base64(encoded.as_str().expect("base64 screenshot"))
+            }
+            Screen::Display(display) => self.display_screenshot(display),
+        };
         assert!(bytes.starts_with(b"\x89PNG"), "screenshot is not a PNG");
         std::fs::write(path, bytes).expect("write screenshot");
+    }
+
+    /// The window's rectangle of the X display, as PNG (ImageMagick's
+    /// `import`), once the page has painted what it last laid out.
+    fn display_screenshot(&self, display: &str) -> Vec<u8> {
+        let rect = self.send(reqwest::Method::GET, "/window/rect", None);
+        let number = |key: &str| {
+            rect[key]
+                .as_f64()
+                .unwrap_or_else(|| panic!("window rect without {key}: {rect}"))
+                .round()
+                .max(0.0)
+        };
+        let (x, y, width, height) = (number("x"), number("y"), number("width"), number("height"));
+        // Two animation frames: the second begins after the first painted.
+        self.execute_async(
+            "const done = arguments[arguments.length - 1];
+             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            &[],
+        );
+        let output = Command::new("import")
+            .args(["-display", display, "-window", "root", "-crop"])
+            .arg(format!("{width}x{height}+{x}+{y}"))
+            .args(["+repage", "png:-"])
+            .output()
+            .expect("ImageMagick's import runs (cargo xtask test installs it)");
+        assert!(
+            output.status.success(),
+            "import of display {display}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
     }
 
     /// Closes the session, which quits the app.

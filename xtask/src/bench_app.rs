@@ -11,6 +11,11 @@
 //! on the home screen, then — the app driven through WebDriver by the e2e
 //! binary's ignored `tour` test — before and after visiting every page,
 //! twice, to show what a tour costs and whether it grows.
+//!
+//! MiniBrowser runs twice per round: as WebKit sets it up (the issue's
+//! baseline) and drawing without accelerated compositing, which is how the
+//! app draws on a machine without a GPU (the shell's `webview.rs`), so that
+//! the engine's mode and the app's own cost can be told apart.
 
 use std::{
     io::{Read, Write},
@@ -160,8 +165,22 @@ fn stop(mut child: Child) {
 }
 
 enum Subject {
-    MiniBrowser,
+    MiniBrowser { composited: bool },
     App { data: PathBuf },
+}
+
+/// WebKit's switch for drawing without accelerated compositing.
+const NO_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+
+/// How the app draws here: the shell's rule (a GPU render node keeps WebKit's
+/// accelerated compositing; none, or the switch set, turns it off).
+fn app_composites() -> bool {
+    std::env::var_os(NO_COMPOSITING).is_none()
+        && std::fs::read_dir("/dev/dri").is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+        })
 }
 
 struct Launched {
@@ -185,9 +204,12 @@ fn launch(
     let _ = std::fs::remove_file(&mark);
     let _ = server.take();
     let mut cmd = match subject {
-        Subject::MiniBrowser => {
+        Subject::MiniBrowser { composited } => {
             let mut cmd = Command::new(MINIBROWSER);
-            cmd.arg(&server.url);
+            cmd.arg(&server.url).env_remove(NO_COMPOSITING);
+            if !composited {
+                cmd.env(NO_COMPOSITING, "1");
+            }
             cmd
         }
         Subject::App { data } => {
@@ -212,7 +234,7 @@ fn launch(
     let deadline = Instant::now() + READY_WITHIN;
     loop {
         let ready = match subject {
-            Subject::MiniBrowser => server.take().map(|at| (at, None)),
+            Subject::MiniBrowser { .. } => server.take().map(|at| (at, None)),
             Subject::App { .. } => std::fs::read_to_string(&mark).ok().and_then(|line| {
                 let times: Vec<u128> = line
                     .split_whitespace()
@@ -234,7 +256,7 @@ fn launch(
         if Instant::now() > deadline {
             stop(child);
             let what = match subject {
-                Subject::MiniBrowser => "MiniBrowser",
+                Subject::MiniBrowser { .. } => "MiniBrowser",
                 Subject::App { .. } => "the app",
             };
             return Err(format!("no ready mark from {what} within 30 s"));
@@ -312,18 +334,20 @@ pub fn app() -> Result {
         "start: exec to the first interactive screen, {ROUNDS} interleaved rounds"
     ));
     let mut mini = Vec::new();
+    let mut flat = Vec::new();
     let mut empty = Vec::new();
     let mut kept = Vec::new();
     let (mut setups, mut firsts, mut homes) = (Vec::new(), Vec::new(), Vec::new());
     let mut missed = 0;
     for round in 0..ROUNDS {
         let fresh = work.join(format!("empty-{round}"));
-        let mut order = [0, 1, 2];
-        order.rotate_left(round % 3);
+        let mut order = [0, 1, 2, 3];
+        order.rotate_left(round % 4);
         for which in order {
             let (subject, into) = match which {
-                0 => (Subject::MiniBrowser, &mut mini),
-                1 => (
+                0 => (Subject::MiniBrowser { composited: true }, &mut mini),
+                1 => (Subject::MiniBrowser { composited: false }, &mut flat),
+                2 => (
                     Subject::App {
                         data: fresh.clone(),
                     },
@@ -355,18 +379,34 @@ pub fn app() -> Result {
         }
     }
     let (m, m_min, m_max) = stats(&mut mini);
+    let (n, n_min, n_max) = stats(&mut flat);
     let (e, e_min, e_max) = stats(&mut empty);
     let (k, k_min, k_max) = stats(&mut kept);
-    println!("\n| start (ms) | median | min | max | vs MiniBrowser |");
-    println!("|---|---:|---:|---:|---:|");
-    println!("| MiniBrowser, static page | {m} | {m_min} | {m_max} | 1.00× |");
     println!(
-        "| app, empty data folder | {e} | {e_min} | {e_max} | {} |",
-        ratio(e, m)
+        "\nThe app draws {} accelerated compositing on this machine.",
+        if app_composites() { "with" } else { "without" }
     );
     println!(
-        "| app, existing data folder | {k} | {k_min} | {k_max} | {} |",
-        ratio(k, m)
+        "\n| start (ms) | median | min | max | vs MiniBrowser | vs MiniBrowser without compositing |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| MiniBrowser, static page | {m} | {m_min} | {m_max} | 1.00× | {} |",
+        ratio(m, n)
+    );
+    println!(
+        "| MiniBrowser without compositing, static page | {n} | {n_min} | {n_max} | {} | 1.00× |",
+        ratio(n, m)
+    );
+    println!(
+        "| app, empty data folder | {e} | {e_min} | {e_max} | {} | {} |",
+        ratio(e, m),
+        ratio(e, n)
+    );
+    println!(
+        "| app, existing data folder | {k} | {k_min} | {k_max} | {} | {} |",
+        ratio(k, m),
+        ratio(k, n)
     );
     if missed > 0 {
         println!("\n{missed} start(s) never marked within 30 s and were run again.");
@@ -390,7 +430,8 @@ pub fn app() -> Result {
     ));
     let mut memory = Vec::new();
     for subject in [
-        Subject::MiniBrowser,
+        Subject::MiniBrowser { composited: true },
+        Subject::MiniBrowser { composited: false },
         Subject::App {
             data: existing.clone(),
         },
@@ -406,25 +447,23 @@ pub fn app() -> Result {
         IDLE.as_secs()
     ));
     let toured = tour_memory(&app, &display_name)?;
-    let (mini_kib, mini_procs) = memory[0];
-    let (app_kib, app_procs) = memory[1];
+    let (mini_kib, flat_kib) = (memory[0].0, memory[1].0);
     println!(
-        "\n| idle memory, {} s after | PSS (MiB) | processes | vs MiniBrowser |",
+        "\n| idle memory, {} s after | PSS (MiB) | processes | vs MiniBrowser | vs MiniBrowser without compositing |",
         IDLE.as_secs()
     );
-    println!("|---|---:|---:|---:|");
-    println!(
-        "| MiniBrowser, static page | {} | {mini_procs} | 1.00× |",
-        mini_kib / 1024
-    );
+    println!("|---|---:|---:|---:|---:|");
     let row = |what: &str, (kib, procs): (u64, usize)| {
         println!(
-            "| {what} | {} | {procs} | {} |",
+            "| {what} | {} | {procs} | {} | {} |",
             kib / 1024,
-            ratio(u128::from(kib), u128::from(mini_kib))
+            ratio(u128::from(kib), u128::from(mini_kib)),
+            ratio(u128::from(kib), u128::from(flat_kib))
         );
     };
-    row("app, home screen (no API)", (app_kib, app_procs));
+    row("MiniBrowser, static page", memory[0]);
+    row("MiniBrowser without compositing, static page", memory[1]);
+    row("app, home screen (no API)", memory[2]);
     for (what, figure) in [
         "app under WebDriver, home screen (gateway's content pulled, team joined)",
         "app under WebDriver, after visiting every page once",

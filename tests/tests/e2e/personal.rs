@@ -203,6 +203,16 @@ fn drafts(session: &Session) -> u64 {
 }
 
 fn open_settings(session: &Session) {
+    // The home screen's connection check first: its outcome's line (offline,
+    // with a retry button) is taller than the "checking" one and moves the
+    // tiles down, so a press during the change can land beside the tile.
+    session.wait_until("the home screen's connection check done", || {
+        (!session.find_all("[data-tile='cai-dat']").is_empty()
+            && session
+                .find_all("#connection-status[data-status='checking']")
+                .is_empty())
+        .then_some(())
+    });
     press(session, "[data-tile='cai-dat']");
     session.wait_for("#api-settings");
 }
