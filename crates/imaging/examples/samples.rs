@@ -95,7 +95,7 @@ fn large(dir: &Path) -> Result<(), String> {
         write(
             dir,
             "phone-12mp-4032x3024.heic",
-            &samples::heif(false, (w, h), &rgb, Some(&gps), None),
+            &samples::heif(false, (w, h), &rgb, Some(&gps)),
         )?;
     }
     Ok(())

@@ -308,7 +308,7 @@ async fn heic_and_avif_photos_are_read_on_the_desktop() {
     let gps = samples::exif_tiff(&samples::gps_orientation_time(16.4637, 107.5909, 1));
     let (w, h, rgb) = samples::patches(&samples::P3_COLOURS[..4], 100);
     for avif in [false, true] {
-        let photo = samples::heif(avif, (w, h), &rgb, Some(&gps), None);
+        let photo = samples::heif(avif, (w, h), &rgb, Some(&gps));
         let (added, _) = add_one(photo).await;
         let added = added.unwrap_or_else(|err| panic!("AVIF {avif}: {err:?}"));
         assert_eq!((added.width, added.height), (400, 100));
