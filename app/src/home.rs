@@ -66,6 +66,7 @@ fn status_view(state: AppState, home: &HomeScreen) -> AnyView {
     };
     let (kind, message) = match (home.connectivity, home.source) {
         (Connectivity::Online, _) => return ().into_any(),
+        (Connectivity::Checking, _) if !state.checking_shown.get() => return ().into_any(),
         (Connectivity::Checking, _) => ("checking", Key::StatusChecking),
         (Connectivity::Offline, CatalogueSource::Bundled) => ("offline", Key::StatusOfflineBundled),
         (Connectivity::Offline, _) => ("offline", Key::StatusOffline),
@@ -75,7 +76,10 @@ fn status_view(state: AppState, home: &HomeScreen) -> AnyView {
         view! {
             <button
                 class="button button--small"
-                on:click=move |_| spawn_local(state.refresh())
+                on:click=move |_| {
+                    state.checking_shown.set(true);
+                    spawn_local(state.refresh());
+                }
             >
                 {i18n::text(lang, Key::ActionRetry)}
             </button>

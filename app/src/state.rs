@@ -76,7 +76,16 @@ pub struct AppState {
     pub inbox_unread: RwSignal<u32>,
     /// The severe alert the home screen's banner shows, if any.
     pub alert_banner: RwSignal<Option<cds_ipc::Alert>>,
+    /// Whether the home screen says "checking" while the catalogue is
+    /// checked: the check at start says it only once it has taken
+    /// [`CHECKING_SHOWN_AFTER`] (an answer before then moves nothing on the
+    /// screen, where a line shown and taken away would move the tiles under
+    /// the resident's finger); a check the resident asks for says it at once.
+    pub checking_shown: RwSignal<bool>,
 }
+
+/// How long the check at start runs unannounced.
+const CHECKING_SHOWN_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl AppState {
     pub fn new() -> Self {
@@ -88,6 +97,7 @@ impl AppState {
             nav: Nav::new(),
             inbox_unread: RwSignal::new(0),
             alert_banner: RwSignal::new(None),
+            checking_shown: RwSignal::new(false),
         }
     }
 
@@ -159,6 +169,7 @@ impl AppState {
                 Err(err) => return self.error.set(Some(err)),
             }
             after_paint(move || {
+                set_timeout(move || self.checking_shown.set(true), CHECKING_SHOWN_AFTER);
                 spawn_local(async move {
                     self.count_unread();
                     self.alert_banner_check();
