@@ -275,9 +275,12 @@ pub async fn serve_configured(
     let location = db::Location::new(data_dir, options.database.as_deref());
     let media = media_store::MediaStore::open(options.media.as_deref(), data_dir)?;
     let seeding = media.clone();
-    let db = tokio::task::spawn_blocking(move || seed::open(&location, &seeding))
-        .await
-        .map_err(|err| ServeError::Start(err.to_string()))??;
+    let db = tokio::task::spawn_blocking(move || {
+        seeding.sweep_leftovers();
+        seed::open(&location, &seeding)
+    })
+    .await
+    .map_err(|err| ServeError::Start(err.to_string()))??;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|err| ServeError::Bind(listen, err))?;

@@ -14,6 +14,7 @@ use std::{
     io::Write,
     path::{Path, PathBuf},
     sync::{Arc, Condvar, Mutex},
+    time::{Duration, SystemTime},
 };
 
 use object_store::{
@@ -26,6 +27,11 @@ use crate::{
     media::{self, Sniffed},
     sql::Conn,
 };
+
+/// A temporary photo file untouched this long belongs to a writer that
+/// stopped mid-write (a write takes milliseconds); a younger one may be
+/// another gateway's, sharing the folder and writing it now.
+const LEFTOVER_AFTER: Duration = Duration::from_secs(3600);
 
 /// The store of photos, cheap to clone into every handler.
 #[derive(Clone)]
@@ -112,6 +118,18 @@ impl MediaStore {
         match &self.0 {
             Place::Folder(folder) => folder.dir.display().to_string(),
             Place::Objects(objects) => objects.shown.clone(),
+        }
+    }
+
+    /// Removes the temporary files of writers killed mid-write from the
+    /// folder (never named by a record nor served, they only take disk),
+    /// leaving those younger than [`LEFTOVER_AFTER`]; returns how many went.
+    /// An object store has none: a `PUT` that did not finish stores nothing.
+    /// Blocking.
+    pub fn sweep_leftovers(&self) -> usize {
+        match &self.0 {
+            Place::Folder(folder) => sweep(&folder.dir, SystemTime::now(), LEFTOVER_AFTER),
+            Place::Objects(_) => 0,
         }
     }
 
@@ -228,6 +246,38 @@ fn write_file(folder: &Folder, bytes: &[u8], hash: &str) -> Result<(), DbError> 
     Ok(())
 }
 
+/// Removes `tmp-` files of `dir` last changed `after` or longer before `now`.
+fn sweep(dir: &Path, now: SystemTime, after: Duration) -> usize {
+    // No folder yet: nothing was ever written.
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with("tmp-") {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .and_then(|meta| meta.modified())
+            .is_ok_and(|at| now.duration_since(at).is_ok_and(|age| age >= after));
+        if !stale {
+            continue;
+        }
+        match fs::remove_file(entry.path()) {
+            Ok(()) => removed += 1,
+            Err(err) => log::warn!("cannot remove {}: {err}", entry.path().display()),
+        }
+    }
+    if removed > 0 {
+        log::info!(
+            "removed {removed} temporary photo file(s) of writers stopped mid-write from {}",
+            dir.display()
+        );
+    }
+    removed
+}
+
 /// Syncs a folder after renames into it, once for all the renames done
 /// before the sync began: writers that finish together share one sync (a
 /// journal commit on ext4) instead of queueing one each.
@@ -324,5 +374,39 @@ mod tests {
             })
             .count();
         assert_eq!(leftovers, 0, "no temporary file left");
+    }
+
+    #[test]
+    fn leftovers_of_stopped_writers_are_swept_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::folder(dir.path());
+        assert_eq!(store.sweep_leftovers(), 0, "no folder yet");
+        let bytes = b"a photo".to_vec();
+        let hash = hex(&Sha256::digest(&bytes));
+        store.write(&bytes, &hash).unwrap();
+        let media = dir.path().join("media");
+        let two_hours_ago = SystemTime::now() - Duration::from_secs(7200);
+        let make = |name: &str, at: Option<SystemTime>| {
+            let file = File::create(media.join(name)).unwrap();
+            if let Some(at) = at {
+                file.set_modified(at).unwrap();
+            }
+        };
+        make("tmp-stopped-1-ThreadId(3)", Some(two_hours_ago));
+        make("tmp-writing-2-ThreadId(4)", None);
+        File::options()
+            .write(true)
+            .open(media.join(&hash))
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+        assert_eq!(store.sweep_leftovers(), 1);
+        let mut left: Vec<String> = fs::read_dir(&media)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [hash.clone(), "tmp-writing-2-ThreadId(4)".to_owned()]);
+        assert_eq!(store.read(&hash).unwrap(), Some(bytes));
     }
 }
