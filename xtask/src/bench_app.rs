@@ -629,6 +629,15 @@ fn crate_of(name: &str) -> &str {
     if name.starts_with("data[") {
         return "(data)";
     }
+    // `<T as tachys::view::Render>::build`, `<(A, B) as …>`, `<&u8 as …>`:
+    // a trait's impl for a generic or built-in type counts to the trait's crate.
+    if let Some((ty, tr)) = name
+        .strip_prefix('<')
+        .and_then(|rest| rest.split_once(" as "))
+        && !ty.contains("::")
+    {
+        return crate_of(tr);
+    }
     let name = name.trim_start_matches(['<', '&', '*', ' ']);
     let end = name
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -671,14 +680,20 @@ fn by_crate() -> Result {
     let items: Vec<serde_json::Value> =
         serde_json::from_slice(&out.stdout).map_err(|err| format!("twiggy's answer: {err}"))?;
     let mut sizes: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    let mut descriptors = 0;
     for item in &items {
         let name = item["name"].as_str().unwrap_or_default();
+        let bytes = item["shallow_size"].as_u64().unwrap_or(0);
         // Name and custom sections: wasm-opt and wasm-bindgen remove them.
         if name.contains("subsection") || name.starts_with("custom section") {
             continue;
         }
-        *sizes.entry(crate_of(name).to_owned()).or_default() +=
-            item["shallow_size"].as_u64().unwrap_or(0);
+        // wasm-bindgen reads its descriptor functions and removes them.
+        if name.contains("__wbindgen_describe") {
+            descriptors += bytes;
+            continue;
+        }
+        *sizes.entry(crate_of(name).to_owned()).or_default() += bytes;
     }
     let total: u64 = sizes.values().sum();
     let mut sorted: Vec<(String, u64)> = sizes.into_iter().collect();
@@ -690,6 +705,10 @@ fn by_crate() -> Result {
         let share = 100.0 * *bytes as f64 / total.max(1) as f64;
         println!("| {name} | {} | {share:.1}% |", bytes / 1024);
     }
+    println!(
+        "\nLeft out: {} KiB of wasm-bindgen's descriptor functions (it reads and removes them).",
+        descriptors / 1024
+    );
     Ok(())
 }
 
@@ -705,6 +724,18 @@ mod tests {
             "core"
         );
         assert_eq!(crate_of("data[0]"), "(data)");
+        assert_eq!(
+            crate_of("<T as tachys::view::any_view::IntoAny>::into_any::rebuild::h1"),
+            "tachys"
+        );
+        assert_eq!(
+            crate_of("<(A,B) as tachys::html::attribute::Attribute>::build"),
+            "tachys"
+        );
+        assert_eq!(
+            crate_of("<&isize as core[c5930c85]::fmt::Debug>::fmt"),
+            "core"
+        );
         assert_eq!(crate_of("memcpy"), "(other)");
         assert_eq!(crate_of("<impl Foo for Bar>::x"), "(generic)");
         assert_eq!(
