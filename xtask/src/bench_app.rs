@@ -172,15 +172,18 @@ enum Subject {
 /// WebKit's switch for drawing without accelerated compositing.
 const NO_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 
-/// How the app draws here: the shell's rule (a GPU render node keeps WebKit's
-/// accelerated compositing; none, or the switch set, turns it off).
-fn app_composites() -> bool {
-    std::env::var_os(NO_COMPOSITING).is_none()
-        && std::fs::read_dir("/dev/dri").is_ok_and(|entries| {
-            entries
-                .flatten()
-                .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+/// Whether the app at `pid` draws with accelerated compositing, as its
+/// processes show it: the shell decides before WebKit starts its web process,
+/// which inherits the switch when it is set.
+fn composites(pid: u32) -> bool {
+    let switch = format!("{NO_COMPOSITING}=1");
+    !descendants(pid).into_iter().any(|process| {
+        std::fs::read(format!("/proc/{process}/environ")).is_ok_and(|environ| {
+            environ
+                .split(|byte| *byte == 0)
+                .any(|entry| entry == switch.as_bytes())
         })
+    })
 }
 
 struct Launched {
@@ -317,18 +320,17 @@ pub fn app() -> Result {
     std::fs::create_dir_all(&work).map_err(|err| format!("{}: {err}", work.display()))?;
     let existing = work.join("existing");
     // The existing data folder: one start first, then kept.
-    stop(
-        launch(
-            &Subject::App {
-                data: existing.clone(),
-            },
-            &app,
-            &server,
-            &display_name,
-            &api,
-        )?
-        .child,
-    );
+    let first = launch(
+        &Subject::App {
+            data: existing.clone(),
+        },
+        &app,
+        &server,
+        &display_name,
+        &api,
+    )?;
+    let app_composites = composites(first.child.id());
+    stop(first.child);
 
     step(&format!(
         "start: exec to the first interactive screen, {ROUNDS} interleaved rounds"
@@ -384,7 +386,7 @@ pub fn app() -> Result {
     let (k, k_min, k_max) = stats(&mut kept);
     println!(
         "\nThe app draws {} accelerated compositing on this machine.",
-        if app_composites() { "with" } else { "without" }
+        if app_composites { "with" } else { "without" }
     );
     println!(
         "\n| start (ms) | median | min | max | vs MiniBrowser | vs MiniBrowser without compositing |"

@@ -152,53 +152,39 @@ fn behind_a_trusted_proxy_the_wrong_guess_limit_counts_each_forwarded_client() {
     // The gateway believes X-Forwarded-For only from its load balancer
     // (here the test itself, 127.0.0.1).
     let gw = Fixture::with(&["--trusted-proxy", "127.0.0.1"], &[]);
-    let guess = |code: &str, from: &str| {
+    let plain = Fixture::new();
+    let guess = |url: &str, code: &str, forwarded: &str| {
         client()
-            .get(format!(
-                "{}/api/v1/dossiers/{code}?phone_last4=0000",
-                gw.url
-            ))
-            .header("X-Forwarded-For", format!("198.51.100.99, {from}"))
+            .get(format!("{url}/api/v1/dossiers/{code}?phone_last4=0000"))
+            .header("X-Forwarded-For", forwarded)
             .send()
             .unwrap()
             .status()
     };
+    let via_balancer =
+        |code: &str, from: &str| guess(&gw.url, code, &format!("198.51.100.99, {from}"));
     for n in 0..cds_gateway::dossiers::CLIENT_LIMIT {
         let code = format!("H46.99-260101-{n:04}");
-        assert_eq!(guess(&code, "203.0.113.7"), StatusCode::NOT_FOUND);
+        assert_eq!(via_balancer(&code, "203.0.113.7"), StatusCode::NOT_FOUND);
     }
     assert_eq!(
-        guess("H46.99-260101-9999", "203.0.113.7"),
+        via_balancer("H46.99-260101-9999", "203.0.113.7"),
         StatusCode::TOO_MANY_REQUESTS
     );
     assert_eq!(
-        guess("H46.99-260101-9999", "203.0.113.8"),
+        via_balancer("H46.99-260101-9999", "203.0.113.8"),
         StatusCode::NOT_FOUND,
         "another client"
     );
 
     // Without the option the header is ignored: changing it dodges nothing.
-    let plain = Fixture::new();
     for n in 0..cds_gateway::dossiers::CLIENT_LIMIT {
-        let status = client()
-            .get(format!(
-                "{}/api/v1/dossiers/H46.99-260101-{n:04}?phone_last4=0000",
-                plain.url
-            ))
-            .header("X-Forwarded-For", format!("203.0.113.{n}"))
-            .send()
-            .unwrap()
-            .status();
+        let code = format!("H46.99-260101-{n:04}");
+        let status = guess(&plain.url, &code, &format!("203.0.113.{n}"));
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
-    let held = client()
-        .get(format!(
-            "{}/api/v1/dossiers/H46.99-260101-9999?phone_last4=0000",
-            plain.url
-        ))
-        .header("X-Forwarded-For", "203.0.113.250")
-        .send()
-        .unwrap()
-        .status();
-    assert_eq!(held, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        guess(&plain.url, "H46.99-260101-9999", "203.0.113.250"),
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
